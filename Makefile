@@ -1,0 +1,81 @@
+# normsim - the one entry point: deps, all, test, run, bench, clean.
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fPIC
+LDLIBS   = -llapacke -lopenblas -lcjson -lm
+PYTHON  ?= /usr/bin/python3
+
+# Debian packages: build (BLAS, LAPACKE, cJSON), plots (gnuplot), tests (PyTorch, NumPy).
+DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev gnuplot-nox python3-torch python3-numpy
+
+LIB_SRC  = $(wildcard norms/*.c) $(filter-out sim/cli/%,$(wildcard sim/*.c))
+CLI_SRC  = $(wildcard sim/cli/*.c)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+
+B        = build
+LIB      = $(B)/libnormsim.a
+BIN      = $(B)/normsim
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+# the same library and unit tests built with AddressSanitizer + UBSan
+SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_OBJ = $(LIB_SRC:%.c=$(B)/asan/obj/%.o)
+ASAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
+
+.PHONY: all deps test run bench clean unit asan
+all: $(BIN) $(LIB)
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$(echo $$missing | sed 's/^/ /')"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || { echo "make deps: apt-get failed (run as root?)" >&2; exit 1; }; \
+	fi
+
+$(B)/obj/%.o: %.c $(wildcard norms/*.h sim/*.h sim/cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+$(B)/asan/obj/%.o: %.c $(wildcard norms/*.h sim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+$(B)/asan/libnormsim.a: $(ASAN_OBJ)
+	ar rcs $@ $^
+
+$(B)/asan/tests/%: tests/unit/%.c tests/unit/check.h $(B)/asan/libnormsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $< $(B)/asan/libnormsim.a -o $@ $(LDLIBS)
+
+unit: $(UNIT_BIN)
+asan: $(ASAN_BIN)
+
+# Every suite: unit, unit again under ASan+UBSan, CLI, PyTorch oracle. Ends with one
+# line "N passed, N failed" summing them all; exits non-zero if anything failed.
+test: deps all unit asan
+	@PYTHON=$(PYTHON) bash tests/run.sh
+
+# The main job: the diagnostic on a LayerNorm and an RMSNorm GPT-2-style model, side by side.
+run: deps all
+	$(BIN) diagnose --arch gpt2 --norm layernorm,rmsnorm --d 256 --layers 4 --tokens 4096
+	$(BIN) diagnose --arch gpt2 --norm layernorm,rmsnorm --d 256 --layers 4 --tokens 4096 --gamma random
+
+bench: deps all
+	@PYTHON=$(PYTHON) bash bench/run.sh
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,100 @@
+/* registry.c - the one list of schemes (the project's only global mutable state). */
+#include "registry.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const norm_ops norm_layernorm;
+extern const norm_ops norm_rmsnorm;
+
+#define NORM_MAX 64
+static const norm_ops *registry[NORM_MAX] = {&norm_layernorm, &norm_rmsnorm};
+static int registry_n = 2;
+
+int norm_count(void) { return registry_n; }
+
+const norm_ops *norm_at(int i) { return (i >= 0 && i < registry_n) ? registry[i] : NULL; }
+
+const norm_ops *norm_find(const char *name)
+{
+    for (int i = 0; i < registry_n; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+void norm_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < registry_n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", registry[i]->name);
+}
+
+int norm_resolve(const char *spec, int d, double eps, const norm_ops **ops, norm_cfg *cfg,
+                 ns_err *e)
+{
+    char name[128];
+    const char *colon = strchr(spec, ':');
+    size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+    if (n == 0 || n >= sizeof name)
+        return ns_fail(e, NS_EUSAGE, "bad norm name '%s'", spec);
+    memcpy(name, spec, n);
+    name[n] = '\0';
+    const norm_ops *o = norm_find(name);
+    if (!o) {
+        char names[1024];
+        norm_names(names, sizeof names);
+        return ns_fail(e, NS_EUSAGE, "unknown norm '%s' (valid: %s)", name, names);
+    }
+    cfg->d = d;
+    cfg->eps = eps;
+    cfg->arg = 0.0;
+    if (colon) {
+        char *end;
+        if (!o->validate)
+            return ns_fail(e, NS_EUSAGE, "norm '%s' takes no argument (got '%s')", name, spec);
+        cfg->arg = strtod(colon + 1, &end);
+        if (end == colon + 1 || *end != '\0')
+            return ns_fail(e, NS_EUSAGE, "norm argument in '%s' is not a number", spec);
+    }
+    if (o->validate) {
+        char why[256] = "";
+        if (o->validate(cfg, why, sizeof why) != 0)
+            return ns_fail(e, NS_EUSAGE, "norm '%s': %s", spec, why);
+    }
+    *ops = o;
+    return NS_OK;
+}
+
+int norm_register(const norm_ops *o, ns_err *e)
+{
+    if (!o)
+        return ns_fail(e, NS_EUSAGE, "plugin returned no norm table");
+    if (o->abi_version != NORM_ABI_VERSION)
+        return ns_fail(e, NS_EUSAGE, "norm ABI version %d, this normsim needs %d",
+                       o->abi_version, NORM_ABI_VERSION);
+    if (!o->name || !o->name[0] || strchr(o->name, ':') || !o->summary || !o->kernel_formula)
+        return ns_fail(e, NS_EUSAGE, "norm table lacks a valid name, summary or kernel_formula");
+    if (!o->cache_per_token || !o->forward || !o->backward || !o->kernel)
+        return ns_fail(e, NS_EUSAGE, "norm '%s' lacks a required function "
+                       "(cache_per_token, forward, backward, kernel)", o->name);
+    if (o->n_params < 0 || (o->n_params > 0 && !o->params))
+        return ns_fail(e, NS_EUSAGE, "norm '%s' has a bad parameter spec", o->name);
+    if (norm_find(o->name))
+        return ns_fail(e, NS_EUSAGE, "norm '%s' is already registered", o->name);
+    if (registry_n >= NORM_MAX)
+        return ns_fail(e, NS_ERUN, "norm registry is full (%d schemes)", NORM_MAX);
+    registry[registry_n++] = o;
+    return NS_OK;
+}
+
+size_t norm_param_offset(const norm_ops *o, int d, int i)
+{
+    size_t off = 0;
+    for (int k = 0; k < i; k++)
+        off += o->params[k].per_channel ? (size_t)d : 1u;
+    return off;
+}
+
+size_t norm_param_count(const norm_ops *o, int d) { return norm_param_offset(o, d, o->n_params); }

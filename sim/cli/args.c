@@ -1,0 +1,97 @@
+/* args.c - strict option parsing. */
+#include "args.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int arg_flag(arg_iter *it, const char *name)
+{
+    if (it->i < it->argc && strcmp(it->argv[it->i], name) == 0) {
+        it->i++;
+        return 1;
+    }
+    return 0;
+}
+
+int arg_value(arg_iter *it, const char *name, const char **val, ns_err *e)
+{
+    if (it->i >= it->argc)
+        return 0;
+    const char *a = it->argv[it->i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        it->i++;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (it->i + 1 >= it->argc) {
+        ns_fail(e, NS_EUSAGE, "option %s needs a value", name);
+        return -1;
+    }
+    *val = it->argv[it->i + 1];
+    it->i += 2;
+    return 1;
+}
+
+int parse_long(const char *s, const char *opt, long lo, long hi, long *out, ns_err *e)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0')
+        return ns_fail(e, NS_EUSAGE, "%s expects an integer, got '%s'", opt, s);
+    if (errno == ERANGE || v < lo || v > hi)
+        return ns_fail(e, NS_EUSAGE, "%s must be in [%ld, %ld], got '%s'", opt, lo, hi, s);
+    *out = v;
+    return NS_OK;
+}
+
+int parse_int(const char *s, const char *opt, long lo, long hi, int *out, ns_err *e)
+{
+    long v;
+    int rc = parse_long(s, opt, lo, hi, &v, e);
+    if (rc == NS_OK)
+        *out = (int)v;
+    return rc;
+}
+
+int parse_u64(const char *s, const char *opt, uint64_t *out, ns_err *e)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '\0')
+        return ns_fail(e, NS_EUSAGE, "%s expects a non-negative integer, got '%s'", opt, s);
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0')
+        return ns_fail(e, NS_EUSAGE, "%s expects a non-negative integer, got '%s'", opt, s);
+    if (errno == ERANGE)
+        return ns_fail(e, NS_EUSAGE, "%s is out of range: '%s'", opt, s);
+    *out = (uint64_t)v;
+    return NS_OK;
+}
+
+int parse_double(const char *s, const char *opt, double lo, double hi, double *out, ns_err *e)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || !isfinite(v))
+        return ns_fail(e, NS_EUSAGE, "%s expects a finite number, got '%s'", opt, s);
+    if (v < lo || v > hi)
+        return ns_fail(e, NS_EUSAGE, "%s must be in [%g, %g], got '%s'", opt, lo, hi, s);
+    *out = v;
+    return NS_OK;
+}
+
+int arg_unknown(const arg_iter *it, const char *cmd, ns_err *e)
+{
+    const char *a = it->argv[it->i];
+    if (a[0] == '-')
+        return ns_fail(e, NS_EUSAGE, "unknown option '%s' for '%s' (see normsim %s --help)", a, cmd, cmd);
+    return ns_fail(e, NS_EUSAGE, "unexpected argument '%s' for '%s' (see normsim %s --help)", a, cmd, cmd);
+}

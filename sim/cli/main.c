@@ -1,0 +1,70 @@
+/* main.c - normsim: dispatch to a subcommand. */
+#include "commands.h"
+#include <stdio.h>
+#include <string.h>
+
+#define NORMSIM_VERSION "0.1.0"
+
+static const char usage[] =
+    "normsim " NORMSIM_VERSION " - how normalization layers shape a transformer's geometry\n"
+    "\n"
+    "usage: normsim COMMAND [options]   (normsim COMMAND --help for its options)\n"
+    "\n"
+    "commands:\n"
+    "  diagnose   stream tokens through a random model and compare the post-final-norm\n"
+    "             covariance's bottom direction with the norm's predicted kernel\n"
+    "  norms      list the normalization schemes: parameters and predicted kernel\n"
+    "  archs      list the model families\n"
+    "  export     write a model's weights, input tokens, taps and logits as .npy files\n"
+    "\n"
+    "exit status: 0 ok, 1 failure while running, 2 bad usage or bad input\n";
+
+typedef struct {
+    const char *name;
+    int (*run)(int, char **);
+} command;
+
+static const command commands[] = {
+    {"diagnose", cmd_diagnose},
+    {"norms", cmd_norms},
+    {"archs", cmd_archs},
+    {"export", cmd_export},
+};
+
+int cli_error(const ns_err *e)
+{
+    fprintf(stderr, "normsim: error: %s\n", e->msg);
+    return e->code ? e->code : 1;
+}
+
+int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        puts("normsim " NORMSIM_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    ns_err e;
+    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export; "
+            "see normsim --help)", cmd);
+    return cli_error(&e);
+}

@@ -1,0 +1,93 @@
+/* model_opts.c - shared model options: parse, then build a model from them. */
+#include "model_opts.h"
+#include <stdio.h>
+#include <string.h>
+
+void model_opts_default(model_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->arch = "gpt2";
+    o->d = o->layers = o->heads = o->seq = o->vocab = o->d_ff = -1;
+    o->seed = 1;
+}
+
+static int parse_gamma(const char *s, double *spread, ns_err *e)
+{
+    if (strcmp(s, "ones") == 0) {
+        *spread = 0.0;
+        return NS_OK;
+    }
+    if (strcmp(s, "random") == 0) {
+        *spread = 1.0;
+        return NS_OK;
+    }
+    if (strncmp(s, "random:", 7) == 0)
+        return parse_double(s + 7, "--gamma random:S", 1e-6, 10.0, spread, e);
+    return ns_fail(e, NS_EUSAGE, "--gamma expects ones, random or random:S, got '%s'", s);
+}
+
+int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
+{
+    static const struct { const char *name; size_t off; long hi; } ints[] = {
+        {"--d", offsetof(model_opts, d), 16384},
+        {"--layers", offsetof(model_opts, layers), 512},
+        {"--heads", offsetof(model_opts, heads), 16384},
+        {"--seq", offsetof(model_opts, seq), 65536},
+        {"--vocab", offsetof(model_opts, vocab), 1048576},
+        {"--d-ff", offsetof(model_opts, d_ff), 262144},
+    };
+    const char *v;
+    int r;
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if ((r = arg_value(it, ints[i].name, &v, e)) != 0)
+            return r < 0 ? -1 : (parse_int(v, ints[i].name, 1, ints[i].hi, (int *)((char *)o + ints[i].off), e) ? -1 : 1);
+    }
+    if ((r = arg_value(it, "--arch", &v, e)) != 0)
+        return r < 0 ? -1 : (o->arch = v, 1);
+    if ((r = arg_value(it, "--norm", &v, e)) != 0)
+        return r < 0 ? -1 : (o->norm = v, 1);
+    if ((r = arg_value(it, "--seed", &v, e)) != 0)
+        return r < 0 ? -1 : (parse_u64(v, "--seed", &o->seed, e) ? -1 : 1);
+    if ((r = arg_value(it, "--gamma", &v, e)) != 0)
+        return r < 0 ? -1 : (parse_gamma(v, &o->gamma_spread, e) ? -1 : 1);
+    return 0;
+}
+
+int model_opts_config(const model_opts *o, const char *norm, ns_config *cfg, ns_err *e)
+{
+    int rc = arch_config(o->arch, cfg, e);
+    if (rc)
+        return rc;
+    if (norm) {
+        if (strlen(norm) >= sizeof cfg->norm)
+            return ns_fail(e, NS_EUSAGE, "norm name too long: '%s'", norm);
+        snprintf(cfg->norm, sizeof cfg->norm, "%s", norm);
+    }
+    if (o->d > 0) cfg->d = o->d;
+    if (o->layers > 0) cfg->layers = o->layers;
+    if (o->heads > 0) cfg->heads = o->heads;
+    if (o->seq > 0) cfg->seq = o->seq;
+    if (o->vocab > 0) cfg->vocab = o->vocab;
+    if (o->d_ff > 0) cfg->d_ff = o->d_ff;
+    return config_validate(cfg, e);
+}
+
+int model_opts_build(const model_opts *o, const char *norm, ns_model *m, ns_err *e)
+{
+    ns_config cfg;
+    int rc = model_opts_config(o, norm, &cfg, e);
+    if (rc || (rc = model_create(m, &cfg, e)))
+        return rc;
+    model_init(m, o->seed);
+    if (o->gamma_spread > 0.0)
+        model_randomize_gains(m, o->seed, o->gamma_spread);
+    return NS_OK;
+}
+
+void model_opts_gamma_name(const model_opts *o, char *buf, size_t n)
+{
+    if (o->gamma_spread > 0.0)
+        snprintf(buf, n, "random:%g", o->gamma_spread);
+    else
+        snprintf(buf, n, "ones");
+}

@@ -1,0 +1,230 @@
+/* diag.c - the diagnostic of PAPER C1/C3/C5 on a model at hand. */
+#include "diag.h"
+#include "cov.h"
+#include "data.h"
+#include "forward.h"
+#include "progress.h"
+#include "spectrum.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The taps the diagnostic reads: resid.0 .. resid.L, then final.out. */
+typedef struct {
+    int n;
+    char (*names)[32];
+    cov_acc *cov;
+    ns_err err; /* first accumulation error, reported after the forward */
+} tap_covs;
+
+static void tap_covs_sink(void *ctx, const char *name, const double *x, int n, int d)
+{
+    tap_covs *tc = ctx;
+    (void)d;
+    for (int i = 0; i < tc->n; i++)
+        if (strcmp(tc->names[i], name) == 0 && tc->err.code == NS_OK)
+            cov_add(&tc->cov[i], x, n, &tc->err);
+}
+
+static void tap_covs_free(tap_covs *tc)
+{
+    for (int i = 0; i < tc->n && tc->cov; i++)
+        cov_free(&tc->cov[i]);
+    free(tc->cov);
+    free(tc->names);
+}
+
+static int tap_covs_init(tap_covs *tc, int layers, int d, ns_err *e)
+{
+    memset(tc, 0, sizeof *tc);
+    tc->n = layers + 2;
+    tc->names = calloc((size_t)tc->n, sizeof *tc->names);
+    tc->cov = calloc((size_t)tc->n, sizeof *tc->cov);
+    if (!tc->names || !tc->cov) {
+        tap_covs_free(tc);
+        return ns_fail(e, NS_ERUN, "out of memory for %d tap covariances", layers + 2);
+    }
+    for (int l = 0; l <= layers; l++)
+        snprintf(tc->names[l], sizeof tc->names[l], "resid.%d", l);
+    snprintf(tc->names[layers + 1], sizeof tc->names[0], "final.out");
+    for (int i = 0; i < tc->n; i++)
+        if (cov_init(&tc->cov[i], d, e)) {
+            tap_covs_free(tc);
+            return NS_ERUN;
+        }
+    return NS_OK;
+}
+
+/* Stream o->tokens tokens: full sequences in batches of B, then one shorter sequence. */
+static int stream_tokens(const ns_model *m, const diag_opts *o, tap_covs *tc, ns_err *e)
+{
+    const int T = m->cfg.seq;
+    const int B = T >= 1024 ? 1 : 1024 / T;
+    token_source src;
+    ns_workspace w;
+    int rc = token_source_init(&src, o->data, m->cfg.vocab, o->seed, e);
+    if (rc)
+        return rc;
+    int *tok = malloc(sizeof(int) * (size_t)B * T);
+    if (!tok || (rc = workspace_create(&w, m, B * T, T, e))) {
+        free(tok);
+        token_source_free(&src);
+        return rc ? rc : ns_fail(e, NS_ERUN, "out of memory for token ids");
+    }
+    tap_sink sink = {tap_covs_sink, tc};
+    progress pb;
+    progress_start(&pb, "forward", o->progress);
+    for (long done = 0; done < o->tokens && tc->err.code == NS_OK;) {
+        long left = o->tokens - done;
+        int b = left >= (long)B * T ? B : (left >= T ? (int)(left / T) : 1);
+        int t = left >= T ? T : (int)left;
+        token_source_fill(&src, tok, (long)b * t);
+        model_forward(m, &w, tok, b, t, &sink, NULL);
+        done += (long)b * t;
+        progress_update(&pb, (double)done, (double)o->tokens);
+    }
+    progress_end(&pb);
+    workspace_free(&w);
+    free(tok);
+    token_source_free(&src);
+    if (tc->err.code) {
+        *e = tc->err;
+        return e->code;
+    }
+    return NS_OK;
+}
+
+/* sigma_min of the centred stream = sqrt(lambda_min(scatter)) */
+static int residual_sigmas(const tap_covs *tc, int layers, int d, double *A, double *w,
+                           double *sigma, ns_err *e)
+{
+    for (int l = 0; l <= layers; l++) {
+        cov_matrix(&tc->cov[l], A);
+        int rc = sym_eigen(d, A, w, 0, e);
+        if (rc)
+            return rc;
+        double lam = w[0] > 0.0 ? w[0] : 0.0;
+        sigma[l] = sqrt(lam * (double)tc->cov[l].n);
+    }
+    return NS_OK;
+}
+
+/* Compare the predicted basis P (k x d) with the measured spectrum of C. */
+static int kernel_match(diag_report *r, const double *C, const double *V, const double *P, int k,
+                        ns_err *e)
+{
+    const int d = r->d;
+    r->rayleigh_rel = 0.0;
+    for (int j = 0; j < k; j++) {
+        double q = rayleigh(d, C, P + (size_t)j * d) / r->lam_max;
+        r->rayleigh_rel = q > r->rayleigh_rel ? q : r->rayleigh_rel;
+    }
+    double ones_dot = 0.0;
+    for (int i = 0; i < d; i++)
+        ones_dot += P[i];
+    r->cos_ones = fabs(ones_dot) / sqrt((double)d); /* P rows are unit vectors */
+    if (k == 1) {
+        r->cos = abs_cos(d, P, V);
+        return NS_OK;
+    }
+    double *cs = malloc(sizeof(double) * (size_t)k);
+    if (!cs)
+        return ns_fail(e, NS_ERUN, "out of memory");
+    int rc = principal_cosines(d, k, P, V, cs, e);
+    r->cos = cs[k - 1];
+    free(cs);
+    return rc;
+}
+
+/* Verdict rule:
+ *   UNDETERMINED  tokens <= d: at least one zero eigenvalue whatever the model
+ *   PRESENT       the norm predicts a kernel and every predicted direction is dead
+ *                 (p'Cp / lambda_max < threshold)
+ *   ABSENT        the norm predicts none and no eigenvalue is below the threshold
+ *   MISMATCH      anything else (a predicted kernel not measured, or an unpredicted one) */
+verdict diag_verdict(int k, double rayleigh_rel, int dead, double threshold, long tokens, int d)
+{
+    if (tokens <= d)
+        return VERDICT_UNDETERMINED;
+    if (k > 0)
+        return rayleigh_rel < threshold && dead >= k ? VERDICT_PRESENT : VERDICT_MISMATCH;
+    return dead == 0 ? VERDICT_ABSENT : VERDICT_MISMATCH;
+}
+
+const char *verdict_name(verdict v)
+{
+    static const char *names[] = {"PRESENT", "ABSENT", "MISMATCH", "UNDETERMINED"};
+    return names[v];
+}
+
+static int final_measure(const ns_model *m, const cov_acc *final, diag_report *r, double *C,
+                         double *A, ns_err *e)
+{
+    const int d = r->d;
+    cov_matrix(final, C);
+    memcpy(A, C, sizeof(double) * (size_t)d * d);
+    int rc = sym_eigen(d, A, r->eig, 1, e);
+    if (rc)
+        return rc;
+    r->lam_min = r->eig[0];
+    r->lam_2 = d > 1 ? r->eig[1] : NAN;
+    r->lam_max = r->eig[d - 1];
+    r->dead = count_below(d, r->eig, r->threshold * r->lam_max);
+    r->predicted_k = m->norm->kernel(&m->ncfg, m->ln_f, NULL, 0);
+    r->cos = r->cos_ones = r->rayleigh_rel = NAN;
+    int k = r->predicted_k;
+    if (k > 0 && k <= d && r->lam_max > 0.0) {
+        double *P = malloc(sizeof(double) * (size_t)k * d);
+        if (!P)
+            return ns_fail(e, NS_ERUN, "out of memory for a %d-dim kernel basis", k);
+        m->norm->kernel(&m->ncfg, m->ln_f, P, k);
+        rc = kernel_match(r, C, A, P, k, e);
+        free(P);
+    }
+    r->verdict = diag_verdict(k, r->rayleigh_rel, r->dead, r->threshold, r->tokens, d);
+    if (r->verdict == VERDICT_UNDETERMINED)
+        snprintf(r->warning, sizeof r->warning,
+                 "%ld tokens <= d = %d: the covariance has at least %ld zero eigenvalues, "
+                 "so the bottom direction is not unique; use more tokens than d",
+                 r->tokens, d, (long)d - r->tokens + 1);
+    return rc;
+}
+
+int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
+{
+    const int d = m->cfg.d, L = m->cfg.layers;
+    memset(r, 0, sizeof *r);
+    r->d = d;
+    r->layers = L;
+    r->tokens = o->tokens;
+    r->threshold = o->threshold;
+    tap_covs tc;
+    int rc = tap_covs_init(&tc, L, d, e);
+    if (rc)
+        return rc;
+    r->eig = malloc(sizeof(double) * (size_t)d);
+    r->sigma_min = malloc(sizeof(double) * (size_t)(L + 1));
+    double *C = malloc(sizeof(double) * (size_t)d * d), *A = malloc(sizeof(double) * (size_t)d * d);
+    if (!r->eig || !r->sigma_min || !C || !A)
+        rc = ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
+    if (!rc)
+        rc = stream_tokens(m, o, &tc, e);
+    if (!rc)
+        rc = residual_sigmas(&tc, L, d, A, r->eig, r->sigma_min, e);
+    if (!rc)
+        rc = final_measure(m, &tc.cov[L + 1], r, C, A, e);
+    free(C);
+    free(A);
+    tap_covs_free(&tc);
+    if (rc)
+        diag_report_free(r);
+    return rc;
+}
+
+void diag_report_free(diag_report *r)
+{
+    free(r->eig);
+    free(r->sigma_min);
+    r->eig = r->sigma_min = NULL;
+}

@@ -1,0 +1,43 @@
+/* diag.h - the diagnostic: stream tokens through a model, accumulate the centred
+ * covariance of the post-final-norm tap and of the residual stream at every block
+ * boundary, and compare the measured bottom of the spectrum with the norm's prediction. */
+#ifndef NS_DIAG_H
+#define NS_DIAG_H
+#include <stdint.h>
+#include "model.h"
+
+typedef enum { VERDICT_PRESENT, VERDICT_ABSENT, VERDICT_MISMATCH, VERDICT_UNDETERMINED } verdict;
+
+typedef struct {
+    long tokens;       /* tokens to stream */
+    const char *data;  /* token source spec: uniform | zipf[:s] */
+    uint64_t seed;     /* data stream seed */
+    double threshold;  /* dead: eigenvalue < threshold * lambda_max */
+    int progress;      /* draw a progress bar on a terminal */
+} diag_opts;
+
+typedef struct {
+    int d, layers;
+    long tokens;
+    double threshold;
+    int predicted_k;   /* dimension of the kernel the final norm predicts */
+    double cos;        /* |cos(p, v)| for k = 1; cos of the largest principal angle for k > 1 */
+    double cos_ones;   /* |cos(p, 1/sqrt(d))| (k >= 1) */
+    double lam_min, lam_2, lam_max;
+    double rayleigh_rel; /* max over the predicted basis of p'Cp / lambda_max */
+    int dead;          /* eigenvalues below threshold * lambda_max */
+    double *eig;       /* (d) eigenvalues of the post-final-norm covariance, ascending */
+    double *sigma_min; /* (layers + 1) smallest singular value of the centred resid.<l> */
+    verdict verdict;
+    char warning[256]; /* empty, or why the verdict is UNDETERMINED */
+} diag_report;
+
+/* Run the diagnostic of model m; fills r (free with diag_report_free). */
+int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e);
+void diag_report_free(diag_report *r);
+const char *verdict_name(verdict v);
+/* The verdict from the measured quantities (see diag.c for the rule). */
+verdict diag_verdict(int predicted_k, double rayleigh_rel, int dead, double threshold,
+                     long tokens, int d);
+
+#endif
