@@ -61,7 +61,7 @@ int config_validate(const ns_config *c, ns_err *e)
         return ns_fail(e, NS_EUSAGE, "--d %d is not divisible by --heads %d", c->d, c->heads);
     double params = (double)c->vocab * c->d + (double)c->seq * c->d +
                     (double)c->layers * (4.0 * c->d * c->d + 2.0 * c->d * (c->d_ff ? c->d_ff : 4 * c->d));
-    if (params > 2e9)
-        return ns_fail(e, NS_EUSAGE, "model too large: %.3g parameters (limit 2e9)", params);
+    if (params > 1e9)
+        return ns_fail(e, NS_EUSAGE, "model too large: %.3g parameters (limit 1e9)", params);
     return NS_OK;
 }
