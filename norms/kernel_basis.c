@@ -3,11 +3,11 @@
 #include <math.h>
 #include <string.h>
 
-int kernel_zero_gains(int d, const double *g, double *basis, int max_k)
+int kernel_zero_gains(int d, const double *w, double offset, double *basis, int max_k)
 {
     int k = 0;
     for (int i = 0; i < d; i++) {
-        if (g[i] != 0.0)
+        if (offset + w[i] != 0.0)
             continue;
         if (k < max_k) {
             memset(basis + (size_t)k * d, 0, sizeof(double) * (size_t)d);

@@ -2,9 +2,9 @@
 #ifndef NS_KERNEL_BASIS_H
 #define NS_KERNEL_BASIS_H
 
-/* Channels with g_i == 0 output a constant, so each gives the trivial kernel e_i.
- * Writes up to max_k unit vectors e_i (rows of basis); returns how many such i exist. */
-int kernel_zero_gains(int d, const double *g, double *basis, int max_k);
+/* Channels whose gain offset + w_i is 0 output a constant, so each gives the trivial
+ * kernel e_i. Writes up to max_k unit vectors e_i (rows of basis); returns how many. */
+int kernel_zero_gains(int d, const double *w, double offset, double *basis, int max_k);
 /* p = w / ||w|| with w_i = 1 / g_i (g == NULL: all ones). Writes one row if max_k >= 1. */
 int kernel_inverse_gain(int d, const double *g, double *basis, int max_k);
 

@@ -17,7 +17,8 @@
 enum norm_role {
     NORM_GAIN = 0, /* a multiplicative scale (randomised by --gamma random) */
     NORM_BIAS = 1, /* an additive shift */
-    NORM_OTHER = 2 /* anything else (a temperature, an alpha, ...) */
+    NORM_OTHER = 2, /* anything else (a temperature, an alpha, ...) */
+    NORM_GAIN_1P = 3 /* stores w where the gain is 1 + w (Gemma) */
 };
 
 typedef struct {

@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const norm_ops norm_layernorm;
-extern const norm_ops norm_rmsnorm;
+extern const norm_ops norm_layernorm, norm_layernorm_nobias, norm_layernorm_noaffine;
+extern const norm_ops norm_rmsnorm, norm_rmsnorm_1p;
 
 #define NORM_MAX 64
-static const norm_ops *registry[NORM_MAX] = {&norm_layernorm, &norm_rmsnorm};
-static int registry_n = 2;
+static const norm_ops *registry[NORM_MAX] = {
+    &norm_layernorm, &norm_layernorm_nobias, &norm_layernorm_noaffine,
+    &norm_rmsnorm,   &norm_rmsnorm_1p,
+};
+static int registry_n = 5;
 
 int norm_count(void) { return registry_n; }
 

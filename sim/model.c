@@ -165,11 +165,11 @@ void model_randomize_gains(ns_model *m, uint64_t seed, double spread)
     pcg32_seed(&r, seed, RNG_GAMMA);
     for (int t = 0; t < m->n_tensors; t++) {
         const ns_tensor *T = &m->tensors[t];
-        if (T->norm_role != NORM_GAIN)
+        if (T->norm_role != NORM_GAIN && T->norm_role != NORM_GAIN_1P)
             continue;
-        double *x = m->params + T->offset;
+        double *x = m->params + T->offset, shift = T->norm_role == NORM_GAIN_1P ? 1.0 : 0.0;
         for (int i = 0; i < T->rows * T->cols; i++)
-            x[i] = exp(spread * rng_normal(&r));
+            x[i] = exp(spread * rng_normal(&r)) - shift;
     }
 }
 
