@@ -2,11 +2,11 @@
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fPIC
-LDLIBS   = -llapacke -lopenblas -lcjson -lm
+LDLIBS   = -llapacke -lopenblas -lcjson -lz -lm
 PYTHON  ?= /usr/bin/python3
 
 # Debian packages: build (BLAS, LAPACKE, cJSON), plots (gnuplot), tests (PyTorch, NumPy).
-DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev gnuplot-nox python3-torch python3-numpy
+DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn
 
 LIB_SRC  = $(wildcard norms/*.c) $(filter-out sim/cli/%,$(wildcard sim/*.c))
 CLI_SRC  = $(wildcard sim/cli/*.c)

@@ -56,38 +56,41 @@ static int tap_covs_init(tap_covs *tc, int layers, int d, ns_err *e)
     return NS_OK;
 }
 
-/* Stream o->tokens tokens: full sequences in batches of B, then one shorter sequence. */
-static int stream_tokens(const ns_model *m, const diag_opts *o, tap_covs *tc, ns_err *e)
+/* Stream o->tokens rows: full sequences in batches of B, then one shorter sequence (token
+ * models) or whole images up to at least o->tokens rows (image models). Returns rows. */
+static int stream_batches(const ns_model *m, const diag_opts *o, tap_covs *tc, long *rows,
+                          ns_err *e)
 {
-    const int T = m->cfg.seq;
-    const int B = T >= 1024 ? 1 : 1024 / T;
-    token_source src;
+    const int T = m->cfg.seq, B = T >= 1024 ? 1 : 1024 / T;
+    const int images = m->cfg.input == INPUT_PATCHES;
+    const char *spec = o->data ? o->data : batch_source_default(&m->cfg);
+    batch_source src;
     ns_workspace w;
-    int rc = token_source_init(&src, o->data, m->cfg.vocab, o->seed, e);
+    int rc = batch_source_init(&src, &m->cfg, spec, o->seed, B, e);
     if (rc)
         return rc;
-    int *tok = malloc(sizeof(int) * (size_t)B * T);
-    if (!tok || (rc = workspace_create(&w, m, B * T, T, e))) {
-        free(tok);
-        token_source_free(&src);
-        return rc ? rc : ns_fail(e, NS_ERUN, "out of memory for token ids");
+    if ((rc = workspace_create(&w, m, B * T, T, e))) {
+        batch_source_free(&src);
+        return rc;
     }
     tap_sink sink = {tap_covs_sink, tc};
     progress pb;
     progress_start(&pb, "forward", o->progress);
-    for (long done = 0; done < o->tokens && tc->err.code == NS_OK;) {
+    long done = 0;
+    while (done < o->tokens && tc->err.code == NS_OK) {
         long left = o->tokens - done;
         int b = left >= (long)B * T ? B : (left >= T ? (int)(left / T) : 1);
-        int t = left >= T ? T : (int)left;
-        token_source_fill(&src, tok, (long)b * t);
-        model_forward(m, &w, tok, b, t, &sink, NULL);
+        int t = images || left >= T ? T : (int)left;
+        ns_batch batch;
+        batch_source_next(&src, b, t, &batch);
+        model_forward(m, &w, &batch, &sink, NULL);
         done += (long)b * t;
         progress_update(&pb, (double)done, (double)o->tokens);
     }
     progress_end(&pb);
     workspace_free(&w);
-    free(tok);
-    token_source_free(&src);
+    batch_source_free(&src);
+    *rows = done;
     if (tc->err.code) {
         *e = tc->err;
         return e->code;
@@ -115,15 +118,19 @@ static int kernel_match(diag_report *r, const double *C, const double *V, const 
                         ns_err *e)
 {
     const int d = r->d;
-    r->rayleigh_rel = 0.0;
+    r->rayleigh_rel = -INFINITY;
     for (int j = 0; j < k; j++) {
         double q = rayleigh(d, C, P + (size_t)j * d) / r->lam_max;
         r->rayleigh_rel = q > r->rayleigh_rel ? q : r->rayleigh_rel;
     }
-    double ones_dot = 0.0;
-    for (int i = 0; i < d; i++)
-        ones_dot += P[i];
-    r->cos_ones = fabs(ones_dot) / sqrt((double)d); /* P rows are unit vectors */
+    double proj = 0.0; /* ||P 1/sqrt(d)||: cosine of 1/sqrt(d) with the predicted span */
+    for (int j = 0; j < k; j++) {
+        double dot = 0.0;
+        for (int i = 0; i < d; i++)
+            dot += P[(size_t)j * d + i];
+        proj += dot * dot / d;
+    }
+    r->cos_ones = sqrt(proj);
     if (k == 1) {
         r->cos = abs_cos(d, P, V);
         return NS_OK;
@@ -171,23 +178,28 @@ static int final_measure(const ns_model *m, const cov_acc *final, diag_report *r
     r->lam_2 = d > 1 ? r->eig[1] : NAN;
     r->lam_max = r->eig[d - 1];
     r->dead = count_below(d, r->eig, r->threshold * r->lam_max);
-    r->predicted_k = m->norm->kernel(&m->ncfg, m->ln_f, NULL, 0);
+    r->predicted_k = m->norm->kernel(&m->ncfg, m->norm_final, NULL, 0);
     r->cos = r->cos_ones = r->rayleigh_rel = NAN;
     int k = r->predicted_k;
     if (k > 0 && k <= d && r->lam_max > 0.0) {
         double *P = malloc(sizeof(double) * (size_t)k * d);
         if (!P)
             return ns_fail(e, NS_ERUN, "out of memory for a %d-dim kernel basis", k);
-        m->norm->kernel(&m->ncfg, m->ln_f, P, k);
+        m->norm->kernel(&m->ncfg, m->norm_final, P, k);
         rc = kernel_match(r, C, A, P, k, e);
         free(P);
     }
     r->verdict = diag_verdict(k, r->rayleigh_rel, r->dead, r->threshold, r->tokens, d);
     if (r->verdict == VERDICT_UNDETERMINED)
         snprintf(r->warning, sizeof r->warning,
-                 "%ld tokens <= d = %d: the covariance has at least %ld zero eigenvalues, "
-                 "so the bottom direction is not unique; use more tokens than d",
+                 "%ld tokens <= d = %d: the centred covariance has at least %ld zero eigenvalues "
+                 "whatever the model, so the bottom direction is not unique; use more tokens than d",
                  r->tokens, d, (long)d - r->tokens + 1);
+    else if (r->dead > (k > 0 ? k : 0))
+        snprintf(r->warning, sizeof r->warning,
+                 "%d dead directions, %d predicted: the extra ones come from the data (too few "
+                 "distinct inputs?) or the model, and the bottom direction is not unique",
+                 r->dead, k > 0 ? k : 0);
     return rc;
 }
 
@@ -197,7 +209,6 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
     memset(r, 0, sizeof *r);
     r->d = d;
     r->layers = L;
-    r->tokens = o->tokens;
     r->threshold = o->threshold;
     tap_covs tc;
     int rc = tap_covs_init(&tc, L, d, e);
@@ -209,7 +220,7 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
     if (!r->eig || !r->sigma_min || !C || !A)
         rc = ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
     if (!rc)
-        rc = stream_tokens(m, o, &tc, e);
+        rc = stream_batches(m, o, &tc, &r->tokens, e);
     if (!rc)
         rc = residual_sigmas(&tc, L, d, A, r->eig, r->sigma_min, e);
     if (!rc)

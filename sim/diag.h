@@ -9,8 +9,8 @@
 typedef enum { VERDICT_PRESENT, VERDICT_ABSENT, VERDICT_MISMATCH, VERDICT_UNDETERMINED } verdict;
 
 typedef struct {
-    long tokens;       /* tokens to stream */
-    const char *data;  /* token source spec: uniform | zipf[:s] */
+    long tokens;       /* rows to stream (image models: whole images, at least this many) */
+    const char *data;  /* input spec (sim/data.h); NULL: the model's default */
     uint64_t seed;     /* data stream seed */
     double threshold;  /* dead: eigenvalue < threshold * lambda_max */
     int progress;      /* draw a progress bar on a terminal */
@@ -18,18 +18,19 @@ typedef struct {
 
 typedef struct {
     int d, layers;
-    long tokens;
+    long tokens;       /* rows streamed */
     double threshold;
     int predicted_k;   /* dimension of the kernel the final norm predicts */
     double cos;        /* |cos(p, v)| for k = 1; cos of the largest principal angle for k > 1 */
-    double cos_ones;   /* |cos(p, 1/sqrt(d))| (k >= 1) */
+    double cos_ones;   /* cosine of 1/sqrt(d) with the predicted span (k >= 1) */
     double lam_min, lam_2, lam_max;
-    double rayleigh_rel; /* max over the predicted basis of p'Cp / lambda_max */
+    double rayleigh_rel; /* max over the predicted basis of p'Cp / lambda_max (may be a
+                            tiny negative number: rounding) */
     int dead;          /* eigenvalues below threshold * lambda_max */
     double *eig;       /* (d) eigenvalues of the post-final-norm covariance, ascending */
     double *sigma_min; /* (layers + 1) smallest singular value of the centred resid.<l> */
     verdict verdict;
-    char warning[256]; /* empty, or why the verdict is UNDETERMINED */
+    char warning[256]; /* empty, or why the bottom direction is not unique */
 } diag_report;
 
 /* Run the diagnostic of model m; fills r (free with diag_report_free). */

@@ -1,4 +1,4 @@
-/* ops.c - matmul, attention, activations, embeddings. */
+/* ops.c - matmul and pointwise ops. */
 #include "ops.h"
 #include <cblas.h>
 #include <math.h>
@@ -18,59 +18,59 @@ void matmul_forward(double *out, const double *in, const double *W, const double
     }
 }
 
-void gelu_tanh_forward(double *x, long n)
+static double gelu_tanh(double v)
 {
     const double k = 0.7978845608028654; /* sqrt(2/pi) */
-    for (long i = 0; i < n; i++) {
-        double v = x[i];
-        x[i] = 0.5 * v * (1.0 + tanh(k * (v + 0.044715 * v * v * v)));
-    }
+    return 0.5 * v * (1.0 + tanh(k * (v + 0.044715 * v * v * v)));
 }
 
-/* row-wise softmax of s[T, T] over columns 0..last(i), zero beyond (causal) */
-static void softmax_rows(double *s, int T, int causal)
+void gelu_tanh_forward(double *x, long n)
 {
-    for (int i = 0; i < T; i++) {
-        double *r = s + (size_t)i * T;
-        int last = causal ? i : T - 1;
-        double mx = r[0], sum = 0.0;
-        for (int j = 1; j <= last; j++)
-            mx = r[j] > mx ? r[j] : mx;
-        for (int j = 0; j <= last; j++) {
-            r[j] = exp(r[j] - mx);
-            sum += r[j];
+    for (long i = 0; i < n; i++)
+        x[i] = gelu_tanh(x[i]);
+}
+
+void gelu_erf_forward(double *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        x[i] = 0.5 * x[i] * (1.0 + erf(x[i] * 0.70710678118654752440));
+}
+
+void relu_forward(double *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        x[i] = x[i] > 0.0 ? x[i] : 0.0;
+}
+
+void silu_forward(double *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        x[i] = x[i] / (1.0 + exp(-x[i]));
+}
+
+/* row t is read from a[2tf ..] and written to a[tf ..]; for t >= 1 the write ends at
+ * (t+1) f <= 2tf, before anything unread, so in-place compaction is safe */
+void gated_forward(double *a, int n, int f, int act)
+{
+    for (int t = 0; t < n; t++) {
+        const double *g = a + (size_t)2 * t * f, *u = g + f;
+        double *o = a + (size_t)t * f;
+        for (int j = 0; j < f; j++) {
+            double gv = g[j];
+            gv = act == 0 ? gv / (1.0 + exp(-gv)) : gelu_tanh(gv);
+            o[j] = gv * u[j];
         }
-        double inv = 1.0 / sum;
-        for (int j = 0; j <= last; j++)
-            r[j] *= inv;
-        for (int j = last + 1; j < T; j++)
-            r[j] = 0.0;
     }
 }
 
-void attention_forward(double *out, const double *qkv, double *scores, int T, int d,
-                       int heads, int causal)
+void scale_channels(double *x, const double *s, int n, int d)
 {
-    const int hd = d / heads, ld = 3 * d;
-    const double scale = 1.0 / sqrt((double)hd);
-    for (int h = 0; h < heads; h++) {
-        const double *q = qkv + h * hd, *k = qkv + d + h * hd, *v = qkv + 2 * d + h * hd;
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, q, ld, k, ld, 0.0,
-                    scores, T);
-        softmax_rows(scores, T, causal);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0, scores, T, v, ld,
-                    0.0, out + h * hd, d);
-    }
+    for (int t = 0; t < n; t++)
+        for (int i = 0; i < d; i++)
+            x[(size_t)t * d + i] *= s[i];
 }
 
-void embed_forward(double *out, const int *tok, const double *wte, const double *wpe, int B,
-                   int T, int d)
+void add_into(double *y, const double *x, long n)
 {
-    for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++) {
-            double *o = out + ((size_t)b * T + t) * d;
-            const double *e = wte + (size_t)tok[b * T + t] * d, *p = wpe + (size_t)t * d;
-            for (int i = 0; i < d; i++)
-                o[i] = e[i] + p[i];
-        }
+    cblas_daxpy((int)n, 1.0, x, 1, y, 1);
 }

@@ -25,8 +25,8 @@ double rayleigh(int d, const double *C, const double *p)
 
 double abs_cos(int d, const double *a, const double *b)
 {
-    double ab = cblas_ddot(d, a, 1, b, 1);
-    return fabs(ab) / (cblas_dnrm2(d, a, 1) * cblas_dnrm2(d, b, 1));
+    double c = fabs(cblas_ddot(d, a, 1, b, 1)) / (cblas_dnrm2(d, a, 1) * cblas_dnrm2(d, b, 1));
+    return c > 1.0 ? 1.0 : c;
 }
 
 /* cos(theta_i) = singular values of P V^T (k x k) */

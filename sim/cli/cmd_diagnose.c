@@ -1,6 +1,7 @@
 /* cmd_diagnose.c - `normsim diagnose`: the dead-direction diagnostic on random models. */
 #include "commands.h"
 #include "model_opts.h"
+#include "../data.h"
 #include "../diag.h"
 #include "../report.h"
 #include <stdio.h>
@@ -16,13 +17,16 @@ static const char diagnose_help[] =
     "p = g^-1/||g^-1||; RMSNorm: none). Also reports sigma_min of the centred residual\n"
     "stream at every block boundary and its block-to-block ratio.\n"
     "\n"
-    "model:\n" MODEL_OPTS_HELP
+    "model (--norm may be a comma-separated list: each runs, side by side):\n" MODEL_OPTS_HELP
     "\n"
     "measurement:\n"
     "  --tokens N           tokens to stream (default 4096; must exceed d for a verdict)\n"
-    "  --data uniform|zipf[:S]  token distribution over the vocabulary (default uniform;\n"
-    "                       zipf exponent S default 1), drawn from the seed's data stream\n"
-    "  --threshold T        dead: eigenvalue < T * lambda_max (default 1e-10)\n"
+    "  --data SPEC          input, drawn from the seed's data stream: uniform | zipf[:S]\n"
+    "                       for token models (default uniform; Zipf exponent S default 1),\n"
+    "                       digits[:PATH] | synthetic for image models (default digits)\n"
+    "  --threshold T        dead: eigenvalue < T * lambda_max (default max(1e-10, u^2), u the\n"
+    "                       unit roundoff of --precision: 1e-10 for f64 and f32, 1.5e-5 for\n"
+    "                       bf16, 2.4e-7 for f16: the rounding floor sits about 100x below)\n"
     "  --format table|csv|json  output on stdout (default table)\n"
     "\n"
     "verdict: PRESENT (kernel predicted and measured: p'Cp/lambda_max < T), ABSENT (none\n"
@@ -42,8 +46,8 @@ static int parse(int argc, char **argv, diagnose_opts *o, ns_err *e)
 {
     model_opts_default(&o->model);
     o->tokens = 4096;
-    o->data = "uniform";
-    o->threshold = 1e-10;
+    o->data = NULL;
+    o->threshold = 0.0; /* 0: the precision's default, max(1e-10, u^2) */
     o->format = FORMAT_TABLE;
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
@@ -106,13 +110,15 @@ static int run_one(const diagnose_opts *o, const char *norm, run_result *out, ns
     int rc = model_opts_build(&o->model, norm, &m, e);
     if (rc)
         return rc;
-    diag_opts d = {o->tokens, o->data, o->model.seed, o->threshold, 1};
+    double u = precision_unit_roundoff(o->model.prec);
+    double thr = o->threshold > 0 ? o->threshold : (u * u > 1e-10 ? u * u : 1e-10);
+    diag_opts d = {o->tokens, o->data, o->model.seed, thr, 1};
     memset(out, 0, sizeof *out);
     out->cfg = m.cfg;
     out->kernel_formula = m.norm->kernel_formula;
     out->seed = o->model.seed;
     model_opts_gamma_name(&o->model, out->gamma, sizeof out->gamma);
-    snprintf(out->data, sizeof out->data, "%s", o->data);
+    snprintf(out->data, sizeof out->data, "%s", o->data ? o->data : batch_source_default(&m.cfg));
     rc = diag_run(&m, &d, &out->r, e);
     if (!rc && out->r.warning[0])
         fprintf(stderr, "normsim: warning: %s/%s: %s\n", m.cfg.arch, m.cfg.norm, out->r.warning);

@@ -11,21 +11,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char export_help[] =
     "usage: normsim export --out DIR [options]\n"
     "\n"
     "Write DIR/config.json, DIR/weights/<tensor>.npy (float64, Linear weights as (out, in)),\n"
-    "DIR/tokens.npy (int32, sequences x seq), DIR/taps/<tap>.npy (float64, tokens x d) for\n"
-    "every tap (embed, resid.<l>, block.<l>.<norm>.out, final.in, final.out) and\n"
-    "DIR/logits.npy (tokens x vocab) of one forward pass.\n"
+    "DIR/tokens.npy (int32, sequences x tokens per sequence; image models: DIR/images.npy,\n"
+    "images x channels x side x side), DIR/taps/<tap>.npy (float64, rows x d) for every tap\n"
+    "(embed, resid.<l>, block.<l>.<norm>.out, final.in, final.out, ...) and DIR/logits.npy\n"
+    "(rows x vocab; image models: images x classes) of one forward pass. DIR must not exist;\n"
+    "a failed export leaves nothing behind.\n"
     "\n"
     "model:\n" MODEL_OPTS_HELP
     "\n"
     "  --out DIR            output folder (created)\n"
-    "  --tokens N           tokens: a multiple of --seq, or at most one sequence (default 256)\n"
-    "  --data uniform|zipf[:S]  token distribution (default uniform)\n";
+    "  --tokens N           tokens: a multiple of --seq, or at most one sequence (default 256);\n"
+    "                       image models: whole images covering at least N rows\n"
+    "  --data SPEC          input: uniform | zipf[:S] (tokens, default uniform),\n"
+    "                       digits[:PATH] | synthetic (images, default digits)\n";
 
 typedef struct {
     const char *dir;
@@ -45,8 +51,9 @@ static void write_tap(void *ctx, const char *name, const double *x, int n, int d
 
 static int make_dir(const char *path, ns_err *e)
 {
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
-        return ns_fail(e, NS_ERUN, "cannot create %s: %s", path, strerror(errno));
+    if (mkdir(path, 0777) != 0)
+        return ns_fail(e, errno == ENOENT || errno == ENOTDIR || errno == EACCES ? NS_EUSAGE : NS_ERUN,
+                       "cannot create %s: %s", path, strerror(errno));
     return NS_OK;
 }
 
@@ -64,7 +71,9 @@ static int write_config(const char *dir, const ns_model *m, const model_opts *o,
     cJSON_AddNumberToObject(c, "vocab", m->cfg.vocab);
     cJSON_AddNumberToObject(c, "d_ff", m->d_ff);
     cJSON_AddNumberToObject(c, "eps", m->cfg.eps);
-    cJSON_AddNumberToObject(c, "seed", (double)o->seed);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    cJSON_AddStringToObject(c, "seed", seed); /* a string: JSON numbers lose seeds > 2^53 */
     cJSON_AddStringToObject(c, "gamma", gamma);
     cJSON *t = cJSON_AddArrayToObject(c, "tensors");
     for (int i = 0; i < m->n_tensors; i++)
@@ -99,42 +108,73 @@ static int write_weights(const char *dir, const ns_model *m, ns_err *e)
     return NS_OK;
 }
 
-/* one forward of B sequences of T tokens, taps and logits to files */
-static int export_forward(const char *dir, const ns_model *m, const char *data, uint64_t seed,
-                          int B, int T, ns_err *e)
+/* one forward of B sequences of T rows from the data source; taps and logits to files */
+static int export_forward(const char *dir, const ns_model *m, batch_source *src, int B, int T,
+                          ns_err *e)
 {
-    token_source src;
     ns_workspace w;
-    int rc = token_source_init(&src, data, m->cfg.vocab, seed, e);
-    if (rc)
-        return rc;
-    int *tok = malloc(sizeof(int) * (size_t)B * T);
-    double *logits = malloc(sizeof(double) * (size_t)B * T * m->cfg.vocab);
-    if (!tok || !logits || (rc = workspace_create(&w, m, B * T, T, e))) {
-        free(tok);
+    const int V = m->cfg.vocab, L = model_logit_rows(m, B, T);
+    double *logits = malloc(sizeof(double) * (size_t)L * V);
+    int rc = logits ? workspace_create(&w, m, B * T, T, e) : ns_fail(e, NS_ERUN, "out of memory");
+    if (rc) {
         free(logits);
-        token_source_free(&src);
-        return rc ? rc : ns_fail(e, NS_ERUN, "out of memory for %d tokens", B * T);
+        return rc;
     }
-    token_source_fill(&src, tok, (long)B * T);
+    ns_batch batch;
+    batch_source_next(src, B, T, &batch);
     tap_writer tw = {dir, {0}};
     tap_sink sink = {write_tap, &tw};
-    model_forward(m, &w, tok, B, T, &sink, logits);
+    model_forward(m, &w, &batch, &sink, logits);
     char path[4096];
-    size_t ts[2] = {(size_t)B, (size_t)T}, ls[2] = {(size_t)B * T, (size_t)m->cfg.vocab};
+    size_t ls[2] = {(size_t)L, (size_t)V};
     if (tw.err.code)
         rc = (*e = tw.err).code;
-    snprintf(path, sizeof path, "%s/tokens.npy", dir);
-    if (!rc)
-        rc = npy_write_i32(path, tok, 2, ts, e);
+    if (!rc && batch.tok) {
+        size_t ts[2] = {(size_t)B, (size_t)T};
+        snprintf(path, sizeof path, "%s/tokens.npy", dir);
+        rc = npy_write_i32(path, batch.tok, 2, ts, e);
+    }
+    if (!rc && batch.images) {
+        const ns_config *c = &m->cfg;
+        size_t is[4] = {(size_t)B, (size_t)c->channels, (size_t)c->image, (size_t)c->image};
+        snprintf(path, sizeof path, "%s/images.npy", dir);
+        rc = npy_write_f64(path, batch.images, 4, is, e);
+    }
     snprintf(path, sizeof path, "%s/logits.npy", dir);
     if (!rc)
         rc = npy_write_f64(path, logits, 2, ls, e);
     workspace_free(&w);
-    free(tok);
     free(logits);
-    token_source_free(&src);
     return rc;
+}
+
+/* remove a partly written export folder (only the files export writes) */
+static void remove_partial(const char *dir, const ns_model *m)
+{
+    char path[4200];
+    static const char *top[] = {"config.json", "tokens.npy", "images.npy", "logits.npy"};
+    for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, top[i]);
+        remove(path);
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        snprintf(path, sizeof path, "%s/weights/%s.npy", dir, m->tensors[i].name);
+        remove(path);
+    }
+    snprintf(path, sizeof path, "%s/weights", dir);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/taps", dir);
+    DIR *d = opendir(path);
+    for (struct dirent *de; d && (de = readdir(d));)
+        if (de->d_name[0] != '.') {
+            char f[8400];
+            snprintf(f, sizeof f, "%s/%s", path, de->d_name);
+            remove(f);
+        }
+    if (d)
+        closedir(d);
+    rmdir(path);
+    rmdir(dir);
 }
 
 int cmd_export(int argc, char **argv)
@@ -145,7 +185,7 @@ int cmd_export(int argc, char **argv)
     }
     model_opts mo;
     model_opts_default(&mo);
-    const char *dir = NULL, *data = "uniform", *v;
+    const char *dir = NULL, *data = NULL, *v;
     long tokens = 256;
     ns_err e = {0};
     arg_iter it = {argc, argv, 1};
@@ -178,13 +218,24 @@ int cmd_export(int argc, char **argv)
     ns_model m;
     if (model_opts_build(&mo, mo.norm, &m, &e))
         return cli_error(&e);
-    int T = tokens <= m.cfg.seq ? (int)tokens : m.cfg.seq, B = (int)(tokens / T);
-    int rc = (long)B * T != tokens
-                 ? ns_fail(&e, NS_EUSAGE, "--tokens %ld is not a multiple of --seq %d", tokens, m.cfg.seq)
-                 : NS_OK;
+    int T = tokens <= m.cfg.seq ? (int)tokens : m.cfg.seq, B = (int)((tokens + T - 1) / T);
+    int rc = NS_OK;
+    if (m.cfg.input == INPUT_PATCHES)
+        T = m.cfg.seq, B = (int)((tokens + T - 1) / T); /* whole images */
+    else if ((long)B * T != tokens)
+        rc = ns_fail(&e, NS_EUSAGE, "--tokens %ld is not a multiple of --seq %d", tokens, m.cfg.seq);
+    batch_source src;
+    int have_src = 0;
+    if (!rc && !(rc = batch_source_init(&src, &m.cfg, data ? data : batch_source_default(&m.cfg),
+                                        mo.seed, B, &e)))
+        have_src = 1;
+    struct stat st;
+    if (!rc && stat(dir, &st) == 0)
+        rc = ns_fail(&e, NS_EUSAGE, "%s already exists: choose a new --out folder", dir);
     char sub[4096];
-    if (!rc)
-        rc = make_dir(dir, &e);
+    int made = 0;
+    if (!rc && !(rc = make_dir(dir, &e)))
+        made = 1;
     snprintf(sub, sizeof sub, "%s/taps", dir);
     if (!rc)
         rc = make_dir(sub, &e);
@@ -196,7 +247,11 @@ int cmd_export(int argc, char **argv)
     if (!rc)
         rc = write_weights(dir, &m, &e);
     if (!rc)
-        rc = export_forward(dir, &m, data, mo.seed, B, T, &e);
+        rc = export_forward(dir, &m, &src, B, T, &e);
+    if (rc && made)
+        remove_partial(dir, &m);
+    if (have_src)
+        batch_source_free(&src);
     model_free(&m);
     return rc ? cli_error(&e) : 0;
 }

@@ -7,7 +7,9 @@ void model_opts_default(model_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->arch = "gpt2";
-    o->d = o->layers = o->heads = o->seq = o->vocab = o->d_ff = -1;
+    o->d = o->layers = o->heads = o->kv_heads = o->seq = o->vocab = o->d_ff = -1;
+    o->window = o->image = o->patch = -1;
+    o->prec = PREC_F64;
     o->seed = 1;
 }
 
@@ -35,6 +37,9 @@ int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
         {"--seq", offsetof(model_opts, seq), 65536},
         {"--vocab", offsetof(model_opts, vocab), 1048576},
         {"--d-ff", offsetof(model_opts, d_ff), 262144},
+        {"--kv-heads", offsetof(model_opts, kv_heads), 16384},
+        {"--image", offsetof(model_opts, image), 4096},
+        {"--patch", offsetof(model_opts, patch), 4096},
     };
     const char *v;
     int r;
@@ -50,6 +55,12 @@ int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
         return r < 0 ? -1 : (parse_u64(v, "--seed", &o->seed, e) ? -1 : 1);
     if ((r = arg_value(it, "--gamma", &v, e)) != 0)
         return r < 0 ? -1 : (parse_gamma(v, &o->gamma_spread, e) ? -1 : 1);
+    if ((r = arg_value(it, "--window", &v, e)) != 0)
+        return r < 0 ? -1 : (parse_int(v, "--window", 0, 65536, &o->window, e) ? -1 : 1);
+    if ((r = arg_value(it, "--perturb", &v, e)) != 0)
+        return r < 0 ? -1 : (parse_double(v, "--perturb", 0.0, 100.0, &o->perturb, e) ? -1 : 1);
+    if ((r = arg_value(it, "--precision", &v, e)) != 0)
+        return r < 0 ? -1 : (precision_parse(v, &o->prec, e) ? -1 : 1);
     return 0;
 }
 
@@ -69,6 +80,25 @@ int model_opts_config(const model_opts *o, const char *norm, ns_config *cfg, ns_
     if (o->seq > 0) cfg->seq = o->seq;
     if (o->vocab > 0) cfg->vocab = o->vocab;
     if (o->d_ff > 0) cfg->d_ff = o->d_ff;
+    if (o->kv_heads > 0) cfg->kv_heads = o->kv_heads;
+    if (o->window >= 0) {
+        if (cfg->window == 0 && o->window > 0)
+            return ns_fail(e, NS_EUSAGE, "%s has no sliding-window attention (--window)", cfg->arch);
+        cfg->window = o->window;
+    }
+    if (cfg->input != INPUT_PATCHES && (o->image > 0 || o->patch > 0))
+        return ns_fail(e, NS_EUSAGE, "%s takes tokens, not images (--image, --patch)", cfg->arch);
+    if (o->image > 0) cfg->image = o->image;
+    if (o->patch > 0) cfg->patch = o->patch;
+    if (cfg->input == INPUT_PATCHES) { /* the sequence is the patches + CLS */
+        if (cfg->patch < 1 || cfg->image % cfg->patch != 0)
+            return ns_fail(e, NS_EUSAGE, "--patch %d does not divide --image %d", cfg->patch, cfg->image);
+        int want = config_patches(cfg) + 1;
+        if (o->seq > 0 && o->seq != want)
+            return ns_fail(e, NS_EUSAGE, "%s: the sequence is the %d patches + CLS, so --seq must "
+                           "be %d (set --image, --patch instead)", cfg->arch, want - 1, want);
+        cfg->seq = want;
+    }
     return config_validate(cfg, e);
 }
 
@@ -81,6 +111,9 @@ int model_opts_build(const model_opts *o, const char *norm, ns_model *m, ns_err 
     model_init(m, o->seed);
     if (o->gamma_spread > 0.0)
         model_randomize_gains(m, o->seed, o->gamma_spread);
+    if (o->perturb > 0.0)
+        model_perturb(m, o->seed, o->perturb);
+    m->prec = o->prec;
     return NS_OK;
 }
 

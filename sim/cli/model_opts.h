@@ -9,23 +9,33 @@
 typedef struct {
     const char *arch;  /* default gpt2 */
     const char *norm;  /* NULL: the family's; may be a comma-separated list */
-    int d, layers, heads, seq, vocab, d_ff; /* -1: the family's default */
+    int d, layers, heads, kv_heads, seq, vocab, d_ff, window, image, patch; /* -1: family's */
     uint64_t seed;
     double gamma_spread; /* 0: g = 1 (ones); > 0: g = exp(spread N(0,1)) */
+    double perturb;      /* > 0: every parameter += perturb N(0,1) */
+    precision prec;      /* storage precision of activations */
 } model_opts;
 
 #define MODEL_OPTS_HELP \
     "  --arch NAME          model family (default gpt2; see `normsim archs`)\n" \
-    "  --norm NAME[,NAME]   swap every norm of the model for this scheme (default: the\n" \
-    "                       family's); a comma-separated list runs each, side by side\n" \
-    "  --d N                model width (default: the family's, gpt2 128)\n" \
-    "  --layers N           blocks (gpt2 4)\n" \
-    "  --heads N            attention heads, must divide d (gpt2 4)\n" \
-    "  --seq N              tokens per sequence = context length (gpt2 64)\n" \
-    "  --vocab N            vocabulary size (gpt2 512)\n" \
-    "  --d-ff N             MLP width (default 4d)\n" \
+    "  --norm NAME          swap every norm of the model for this scheme (default: the\n" \
+    "                       family's; see `normsim norms`)\n" \
+    "  --d N                model width (defaults: see `normsim archs`)\n" \
+    "  --layers N           blocks\n" \
+    "  --heads N            query heads, must divide d\n" \
+    "  --kv-heads N         key/value heads, must divide heads (1: multi-query)\n" \
+    "  --seq N              tokens per sequence = context length (image models: fixed by\n" \
+    "                       --image and --patch: patches + CLS)\n" \
+    "  --vocab N            vocabulary size (image models: classes)\n" \
+    "  --d-ff N             MLP width\n" \
+    "  --window N           sliding-window span (families with one; 0: full attention)\n" \
+    "  --image N, --patch N image side and patch side (image models)\n" \
+    "  --precision P        storage precision of every op's output: f64 (default), f32,\n" \
+    "                       bf16, f16 (round to nearest even; compute stays in double)\n" \
     "  --seed N             seed of the weights and data streams (default 1)\n" \
-    "  --gamma ones|random[:S]  norm gains: all 1 (init) or exp(S N(0,1)), S default 1\n"
+    "  --gamma ones|random[:S]  norm gains: as initialised (1) or exp(S N(0,1)), S default 1\n" \
+    "  --perturb S          add S N(0,1) to every parameter (biases included): a generic\n" \
+    "                       non-init state\n"
 
 void model_opts_default(model_opts *o);
 /* 1 if it->argv[it->i] was one of these options (consumed), 0 if not, -1 on error */

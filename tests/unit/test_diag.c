@@ -30,11 +30,12 @@ static void test_layout_and_init(void)
     CHECK(model_create(&m, &c, &e) == NS_OK, "model_create");
     size_t d = 64, L = 2, f = 4 * d, V = 300, S = 16;
     size_t want = V * d + S * d + L * (2 * 2 * d + 3 * d * d + 3 * d + d * d + d + f * d + f + d * f + d) + 2 * d;
+    /* tied: no head tensor */
     CHECK(m.n_params == want, "parameter count %zu, want %zu", m.n_params, want);
     model_init(&m, 3);
-    const ns_tensor *proj = model_find_tensor(&m, "h.1.mlp.c_proj.weight");
-    const ns_tensor *fc = model_find_tensor(&m, "h.0.mlp.c_fc.weight");
-    const ns_tensor *g = model_find_tensor(&m, "ln_f.weight");
+    const ns_tensor *proj = model_find_tensor(&m, "h.1.mlp.down.weight");
+    const ns_tensor *fc = model_find_tensor(&m, "h.0.mlp.up.weight");
+    const ns_tensor *g = model_find_tensor(&m, "norm_final.weight");
     CHECK(proj && fc && g, "named tensors exist");
     double s2 = 0, f2 = 0;
     for (int i = 0; i < proj->rows * proj->cols; i++)
@@ -45,9 +46,9 @@ static void test_layout_and_init(void)
     /* 16384 draws: the sample std is within 2% of the truth with overwhelming probability */
     CHECK(fabs(sd_proj / (0.02 / sqrt(4.0)) - 1) < 0.03, "output projection std %g", sd_proj);
     CHECK(fabs(sd_fc / 0.02 - 1) < 0.03, "c_fc std %g", sd_fc);
-    CHECK(m.params[g->offset] == 1.0 && m.ln_f[64] == 0.0, "LN init g = 1, b = 0");
+    CHECK(m.params[g->offset] == 1.0 && m.norm_final[64] == 0.0, "LN init g = 1, b = 0");
     model_randomize_gains(&m, 3, 1.0);
-    CHECK(m.ln_f[0] != 1.0 && m.ln_f[0] > 0 && m.ln_f[64] == 0.0, "random gains move g only");
+    CHECK(m.norm_final[0] != 1.0 && m.norm_final[0] > 0 && m.norm_final[64] == 0.0, "random gains move g only");
     model_free(&m);
 }
 
@@ -65,9 +66,10 @@ static void test_causal(void)
     for (int t = 0; t < 16; t++)
         tok[t] = (t * 7) % 64;
     double *a = malloc(sizeof(double) * 16 * 64), *b = malloc(sizeof(double) * 16 * 64);
-    model_forward(&m, &w, tok, 1, 16, NULL, a);
+    ns_batch in = {1, 16, tok, NULL, NULL};
+    model_forward(&m, &w, &in, NULL, a);
     tok[10] = (tok[10] + 1) % 64;
-    model_forward(&m, &w, tok, 1, 16, NULL, b);
+    model_forward(&m, &w, &in, NULL, b);
     int before_same = memcmp(a, b, sizeof(double) * 10 * 64) == 0;
     int after_diff = memcmp(a + 10 * 64, b + 10 * 64, sizeof(double) * 6 * 64) != 0;
     CHECK(before_same, "positions before the change are untouched");

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# bench/run.sh - `make bench`: speed and memory of the diagnostic on a GPT-2-small-shaped
+# model (d 768, 12 layers, 12 heads, seq 256, vocab 50257, float64), side by side with
+# PyTorch in one run. Prints one table (ratios, not absolute times, are the point: the
+# machine is shared) and writes bench/out/bench.csv. Never a timed test: PASS/WARN only,
+# exit status non-zero only when something fails to build or run.
+#
+#   BENCH_TOKENS=8192          the main size: normsim (all phases) and PyTorch
+#   BENCH_TOKENS_BIG=65536     the memory check: peak RSS may grow <= 10% over the main size
+#   BENCH_BIG_PHASES=dgemm,cov,eig   phases of the big run (add ",forward" for a separate
+#                              forward pass; by default its forward is the cov pass's, net
+#                              of the taps, which keeps `make bench` near 10 minutes)
+#   BENCH_PROFILE_TOKENS=2048  tokens of the profiled forward (where the time goes); 0: skip
+# A quick run: BENCH_TOKENS=1024 BENCH_TOKENS_BIG=4096 BENCH_PROFILE_TOKENS=1024 make bench
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-/usr/bin/python3}
+CC=${CC:-cc}
+N=${BENCH_TOKENS:-8192}
+NBIG=${BENCH_TOKENS_BIG:-65536}
+NPROF=${BENCH_PROFILE_TOKENS:-2048}
+BIG_PHASES=${BENCH_BIG_PHASES:-dgemm,cov,eig}
+OUT=bench/out
+LIB=build/libnormsim.a
+LIBS="-llapacke -lopenblas -lcjson -lm"
+CFLAGS_BENCH="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -I."
+
+[ -f "$LIB" ] || { echo "bench: $LIB missing; run make all first" >&2; exit 1; }
+mkdir -p "$OUT"
+
+# the timed build, and the profiled one (dgemm / tanh / exp wrapped, see bench_forward.c)
+$CC $CFLAGS_BENCH bench/bench_forward.c "$LIB" -o build/bench_forward $LIBS
+$CC $CFLAGS_BENCH bench/bench_forward.c "$LIB" -o build/bench_forward_prof \
+    -Wl,--wrap=cblas_dgemm,--wrap=tanh,--wrap=exp $LIBS
+
+started=$(date +%s)
+step() { echo "bench: $1 ($(( $(date +%s) - started )) s)" >&2; }
+
+step "normsim, $N tokens"
+build/bench_forward "$N" >"$OUT/normsim_small.txt"
+step "normsim, $NBIG tokens ($BIG_PHASES)"
+build/bench_forward "$NBIG" --phases "$BIG_PHASES" >"$OUT/normsim_big.txt"
+if [ "$NPROF" -gt 0 ]; then
+    step "normsim profiled forward, $NPROF tokens"
+    build/bench_forward_prof "$NPROF" --phases forward >"$OUT/normsim_profile.txt"
+else
+    : >"$OUT/normsim_profile.txt"
+fi
+step "PyTorch, $N tokens"
+"$PY" bench/bench_torch.py "$N" --ops-tokens "$NPROF" >"$OUT/torch_small.txt"
+step "done"
+
+"$PY" bench/report.py --small "$OUT/normsim_small.txt" --big "$OUT/normsim_big.txt" \
+    --profile "$OUT/normsim_profile.txt" --torch "$OUT/torch_small.txt" --csv "$OUT/bench.csv"
