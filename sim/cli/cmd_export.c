@@ -8,6 +8,7 @@
 #include "../npy.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,61 @@ static int make_dir(const char *path, ns_err *e)
     return NS_OK;
 }
 
+/* every architectural fact of the config, enums by name, for independent rebuilds */
+static cJSON *config_json(const ns_config *c, const ns_model *m)
+{
+    static const char *place[] = {"pre", "post", "sandwich", "post_in_resid"};
+    static const char *resid[] = {"sequential", "parallel_two", "parallel_shared"};
+    static const char *mlp[] = {"gelu_tanh", "gelu_erf", "relu", "swiglu", "geglu"};
+    static const char *pos[] = {"learned", "rope", "alibi", "t5_bias"};
+    static const char *init[] = {"std", "gpt2", "trunc", "t5"};
+    static const char *qk[] = {"none", "per_head", "full"};
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddNumberToObject(f, "kv_heads", m->kv_heads);
+    cJSON_AddNumberToObject(f, "head_dim", m->hd);
+    cJSON_AddStringToObject(f, "placement", place[c->placement]);
+    cJSON_AddStringToObject(f, "residual", resid[c->residual]);
+    cJSON_AddStringToObject(f, "mlp", mlp[c->mlp]);
+    cJSON_AddStringToObject(f, "positions", pos[c->pos]);
+    cJSON_AddStringToObject(f, "init", init[c->init]);
+    cJSON_AddNumberToObject(f, "init_std", c->init_std);
+    cJSON_AddNumberToObject(f, "pos_offset", c->pos_offset);
+    cJSON *rd = cJSON_AddArrayToObject(f, "rope_dims"), *rb = cJSON_AddArrayToObject(f, "rope_base"),
+          *win = cJSON_AddArrayToObject(f, "window");
+    for (int l = 0; l < c->layers; l++) {
+        cJSON_AddItemToArray(rd, cJSON_CreateNumber(config_rope_dims(c, l)));
+        cJSON_AddItemToArray(rb, cJSON_CreateNumber(c->pos == POS_ROPE ? config_rope_base(c, l) : 0));
+        cJSON_AddItemToArray(win, cJSON_CreateNumber(config_window(c, l)));
+    }
+    cJSON_AddBoolToObject(f, "rope_interleaved", c->rope_interleaved);
+    cJSON_AddBoolToObject(f, "causal", c->causal);
+    cJSON_AddBoolToObject(f, "bias_qkv", (c->bias & BIAS_QKV) != 0);
+    cJSON_AddBoolToObject(f, "bias_attn_out", (c->bias & BIAS_ATTN_OUT) != 0);
+    cJSON_AddBoolToObject(f, "bias_mlp", (c->bias & BIAS_MLP) != 0);
+    cJSON_AddBoolToObject(f, "bias_head", (c->bias & BIAS_HEAD) != 0);
+    cJSON_AddBoolToObject(f, "bias_patch", (c->bias & BIAS_PATCH) != 0);
+    cJSON_AddBoolToObject(f, "tied", c->tied);
+    cJSON_AddNumberToObject(f, "logit_scale", c->logit_scale);
+    cJSON_AddNumberToObject(f, "logit_softcap", c->logit_softcap);
+    cJSON_AddBoolToObject(f, "head_scale_rsqrt_d", c->head_scale_rsqrt_d);
+    cJSON_AddNumberToObject(f, "attn_scale", c->attn_scale > 0 ? c->attn_scale : 1.0 / sqrt((double)m->hd));
+    cJSON_AddBoolToObject(f, "embed_scale_sqrt_d", c->embed_scale_sqrt_d);
+    cJSON_AddBoolToObject(f, "embed_norm", c->embed_norm);
+    cJSON_AddBoolToObject(f, "final_norm", c->final_norm);
+    cJSON_AddBoolToObject(f, "layerscale", c->layerscale);
+    cJSON_AddStringToObject(f, "qk_norm", qk[c->qk_norm]);
+    cJSON_AddBoolToObject(f, "v_norm", c->v_norm);
+    cJSON_AddNumberToObject(f, "token_types", c->token_types);
+    cJSON_AddBoolToObject(f, "mlm_head", c->mlm_head);
+    cJSON_AddStringToObject(f, "input", c->input == INPUT_PATCHES ? "patches" : "tokens");
+    cJSON_AddNumberToObject(f, "image", c->image);
+    cJSON_AddNumberToObject(f, "patch", c->patch);
+    cJSON_AddNumberToObject(f, "channels", c->channels);
+    cJSON_AddNumberToObject(f, "t5_buckets", c->t5_buckets);
+    cJSON_AddNumberToObject(f, "t5_max_distance", c->t5_max_distance);
+    return f;
+}
+
 static int write_config(const char *dir, const ns_model *m, const model_opts *o, ns_err *e)
 {
     char path[4096], tmp[4200], gamma[32];
@@ -71,6 +127,8 @@ static int write_config(const char *dir, const ns_model *m, const model_opts *o,
     cJSON_AddNumberToObject(c, "vocab", m->cfg.vocab);
     cJSON_AddNumberToObject(c, "d_ff", m->d_ff);
     cJSON_AddNumberToObject(c, "eps", m->cfg.eps);
+    cJSON_AddItemToObject(c, "features", config_json(&m->cfg, m));
+    cJSON_AddStringToObject(c, "precision", precision_name(m->prec));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     cJSON_AddStringToObject(c, "seed", seed); /* a string: JSON numbers lose seeds > 2^53 */
