@@ -146,8 +146,8 @@ static double forward_flops(const ns_model *m, int b, int t)
 /* ---------------------------------------------------------------- streaming */
 
 typedef struct {
-    token_source src;
-    int *tok;
+    batch_source src;
+    ns_batch batch;
     int B, T;
 } stream;
 
@@ -158,7 +158,7 @@ static int stream_next(stream *s, long left, int *b, int *t)
         return 0;
     *b = left >= (long)s->B * s->T ? s->B : (left >= s->T ? (int)(left / s->T) : 1);
     *t = left >= s->T ? s->T : (int)left;
-    token_source_fill(&s->src, s->tok, (long)*b * *t);
+    batch_source_next(&s->src, *b, *t, &s->batch);
     return 1;
 }
 
@@ -167,18 +167,11 @@ static void stream_open(stream *s, const ns_model *m)
     ns_err e = {0};
     s->T = m->cfg.seq;
     s->B = s->T >= 1024 ? 1 : 1024 / s->T;
-    if (token_source_init(&s->src, "uniform", m->cfg.vocab, 1, &e))
-        die("token source", &e);
-    s->tok = malloc(sizeof(int) * (size_t)s->B * s->T);
-    if (!s->tok)
-        die("token ids", NULL);
+    if (batch_source_init(&s->src, &m->cfg, "uniform", 1, s->B, &e))
+        die("batch source", &e);
 }
 
-static void stream_close(stream *s)
-{
-    free(s->tok);
-    token_source_free(&s->src);
-}
+static void stream_close(stream *s) { batch_source_free(&s->src); }
 
 /* ---------------------------------------------------------------- interleaved dgemm */
 
@@ -314,7 +307,7 @@ static double bench_forward_pass(const ns_model *m, ns_workspace *w, long tokens
     for (long done = 0; stream_next(&s, tokens - done, &b, &t); done += (long)b * t) {
         prof.armed = 1;
         double t0 = now();
-        model_forward(m, w, s.tok, b, t, NULL, NULL);
+        model_forward(m, w, &s.batch, NULL, NULL);
         double dt = now() - t0, fl = forward_flops(m, b, t);
         prof.armed = 0;
         secs += dt;
@@ -396,7 +389,7 @@ static double bench_cov_pass(const ns_model *m, ns_workspace *w, long tokens, ta
     for (long done = 0; stream_next(&s, tokens - done, &b, &t); done += (long)b * t) {
         double sink0 = tc->sink_secs, t0 = now();
         prof.armed = arm;
-        model_forward(m, w, s.tok, b, t, &sink, NULL);
+        model_forward(m, w, &s.batch, &sink, NULL);
         prof.armed = 0;
         double dt = now() - t0, fl = forward_flops(m, b, t);
         secs += dt;

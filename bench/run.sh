@@ -23,7 +23,9 @@ NPROF=${BENCH_PROFILE_TOKENS:-2048}
 BIG_PHASES=${BENCH_BIG_PHASES:-dgemm,cov,eig}
 OUT=bench/out
 LIB=build/libnormsim.a
-LIBS="-llapacke -lopenblas -lcjson -lm"
+# link flags as the Makefile's LDLIBS (it may gain libraries), this as a fallback
+LIBS=$(sed -n 's/^LDLIBS *[?:]*= *//p' Makefile | head -n 1)
+LIBS=${LIBS:--llapacke -lopenblas -lcjson -lz -lm}
 CFLAGS_BENCH="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -I."
 
 [ -f "$LIB" ] || { echo "bench: $LIB missing; run make all first" >&2; exit 1; }

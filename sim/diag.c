@@ -161,46 +161,74 @@ verdict diag_verdict(int k, double rayleigh_rel, int dead, double threshold, lon
 
 const char *verdict_name(verdict v)
 {
-    static const char *names[] = {"PRESENT", "ABSENT", "MISMATCH", "UNDETERMINED"};
+    static const char *names[] = {"PRESENT", "ABSENT", "MISMATCH", "UNDETERMINED", "NO-PREDICTION"};
     return names[v];
 }
 
-static int final_measure(const ns_model *m, const cov_acc *final, diag_report *r, double *C,
-                         double *A, ns_err *e)
+static void set_warning(diag_report *r)
 {
-    const int d = r->d;
-    cov_matrix(final, C);
-    memcpy(A, C, sizeof(double) * (size_t)d * d);
-    int rc = sym_eigen(d, A, r->eig, 1, e);
-    if (rc)
-        return rc;
-    r->lam_min = r->eig[0];
-    r->lam_2 = d > 1 ? r->eig[1] : NAN;
-    r->lam_max = r->eig[d - 1];
-    r->dead = count_below(d, r->eig, r->threshold * r->lam_max);
-    r->predicted_k = m->norm->kernel(&m->ncfg, m->norm_final, NULL, 0);
-    r->cos = r->cos_ones = r->rayleigh_rel = NAN;
-    int k = r->predicted_k;
-    if (k > 0 && k <= d && r->lam_max > 0.0) {
-        double *P = malloc(sizeof(double) * (size_t)k * d);
-        if (!P)
-            return ns_fail(e, NS_ERUN, "out of memory for a %d-dim kernel basis", k);
-        m->norm->kernel(&m->ncfg, m->norm_final, P, k);
-        rc = kernel_match(r, C, A, P, k, e);
-        free(P);
-    }
-    r->verdict = diag_verdict(k, r->rayleigh_rel, r->dead, r->threshold, r->tokens, d);
+    int k = r->predicted_k > 0 ? r->predicted_k : 0;
     if (r->verdict == VERDICT_UNDETERMINED)
         snprintf(r->warning, sizeof r->warning,
                  "%ld tokens <= d = %d: the centred covariance has at least %ld zero eigenvalues "
                  "whatever the model, so the bottom direction is not unique; use more tokens than d",
-                 r->tokens, d, (long)d - r->tokens + 1);
-    else if (r->dead > (k > 0 ? k : 0))
+                 r->tokens, r->d, (long)r->d - r->tokens + 1);
+    else if (r->dead > k && r->predicted_k >= 0)
         snprintf(r->warning, sizeof r->warning,
                  "%d dead directions, %d predicted: the extra ones come from the data (too few "
                  "distinct inputs?) or the model, and the bottom direction is not unique",
-                 r->dead, k > 0 ? k : 0);
+                 r->dead, k);
+}
+
+int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, diag_report *r,
+                 ns_err *e)
+{
+    const int d = cov->d;
+    r->d = d;
+    r->tokens = cov->n;
+    r->threshold = threshold;
+    r->predicted_k = k;
+    if (!r->eig && !(r->eig = malloc(sizeof(double) * (size_t)d)))
+        return ns_fail(e, NS_ERUN, "out of memory");
+    double *C = malloc(sizeof(double) * (size_t)d * d), *A = malloc(sizeof(double) * (size_t)d * d);
+    int rc = C && A ? NS_OK : ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
+    if (!rc) {
+        cov_matrix(cov, C);
+        memcpy(A, C, sizeof(double) * (size_t)d * d);
+        rc = sym_eigen(d, A, r->eig, 1, e);
+    }
+    if (!rc) {
+        r->lam_min = r->eig[0];
+        r->lam_2 = d > 1 ? r->eig[1] : NAN;
+        r->lam_max = r->eig[d - 1];
+        r->dead = count_below(d, r->eig, threshold * r->lam_max);
+        r->cos = r->cos_ones = r->rayleigh_rel = NAN;
+        if (k > 0 && k <= d && r->lam_max > 0.0)
+            rc = kernel_match(r, C, A, P, k, e);
+        if (!r->bottom && !(r->bottom = malloc(sizeof(double) * (size_t)d)))
+            rc = ns_fail(e, NS_ERUN, "out of memory");
+        else
+            memcpy(r->bottom, A, sizeof(double) * (size_t)d); /* eigenvector of lambda_min */
+    }
+    r->verdict = k < 0 ? VERDICT_NO_PREDICTION
+                       : diag_verdict(k, r->rayleigh_rel, r->dead, threshold, r->tokens, d);
+    set_warning(r);
+    free(C);
+    free(A);
     return rc;
+}
+
+/* the final norm's predicted kernel basis (k x d), or NULL when k == 0 */
+static int predicted_basis(const ns_model *m, double **P, int *k, ns_err *e)
+{
+    *k = m->norm->kernel(&m->ncfg, m->norm_final, NULL, 0);
+    *P = NULL;
+    if (*k <= 0)
+        return NS_OK;
+    if (!(*P = malloc(sizeof(double) * (size_t)*k * m->cfg.d)))
+        return ns_fail(e, NS_ERUN, "out of memory for a %d-dim kernel basis", *k);
+    m->norm->kernel(&m->ncfg, m->norm_final, *P, *k);
+    return NS_OK;
 }
 
 int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
@@ -216,16 +244,19 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
         return rc;
     r->eig = malloc(sizeof(double) * (size_t)d);
     r->sigma_min = malloc(sizeof(double) * (size_t)(L + 1));
-    double *C = malloc(sizeof(double) * (size_t)d * d), *A = malloc(sizeof(double) * (size_t)d * d);
-    if (!r->eig || !r->sigma_min || !C || !A)
+    double *A = malloc(sizeof(double) * (size_t)d * d), *P = NULL;
+    int k = 0;
+    if (!r->eig || !r->sigma_min || !A)
         rc = ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
     if (!rc)
         rc = stream_batches(m, o, &tc, &r->tokens, e);
     if (!rc)
         rc = residual_sigmas(&tc, L, d, A, r->eig, r->sigma_min, e);
     if (!rc)
-        rc = final_measure(m, &tc.cov[L + 1], r, C, A, e);
-    free(C);
+        rc = predicted_basis(m, &P, &k, e);
+    if (!rc)
+        rc = diag_measure(&tc.cov[L + 1], P, k, o->threshold, r, e);
+    free(P);
     free(A);
     tap_covs_free(&tc);
     if (rc)
@@ -237,5 +268,6 @@ void diag_report_free(diag_report *r)
 {
     free(r->eig);
     free(r->sigma_min);
-    r->eig = r->sigma_min = NULL;
+    free(r->bottom);
+    r->eig = r->sigma_min = r->bottom = NULL;
 }

@@ -60,8 +60,9 @@ static void c_lmax(char *b, size_t n, const run_result *x, int a) { (void)a; fmt
 static void c_lrel(char *b, size_t n, const run_result *x, int a) { (void)a; fmt_num(b, n, x->r.lam_min / x->r.lam_max, "%.6e"); }
 static void c_ray(char *b, size_t n, const run_result *x, int a) { (void)a; fmt_num(b, n, x->r.rayleigh_rel, "%.6e"); }
 static void c_dead(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%d", x->r.dead); }
-static void c_sig(char *b, size_t n, const run_result *x, int l) { fmt_num(b, n, l <= x->r.layers ? x->r.sigma_min[l] : NAN, "%.6e"); }
-static void c_ratio(char *b, size_t n, const run_result *x, int l) { fmt_num(b, n, l <= x->r.layers ? sigma_ratio(&x->r, l) : NAN, "%.6f"); }
+static int has_sigma(const diag_report *r, int l) { return r->sigma_min && l <= r->layers; }
+static void c_sig(char *b, size_t n, const run_result *x, int l) { fmt_num(b, n, has_sigma(&x->r, l) ? x->r.sigma_min[l] : NAN, "%.6e"); }
+static void c_ratio(char *b, size_t n, const run_result *x, int l) { fmt_num(b, n, has_sigma(&x->r, l) ? sigma_ratio(&x->r, l) : NAN, "%.6f"); }
 static void c_verdict(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%s", verdict_name(x->r.verdict)); }
 
 static void write_table(FILE *out, const run_result *runs, int n)
@@ -86,7 +87,10 @@ static void write_table(FILE *out, const run_result *runs, int n)
     row(out, "p'Cp / lambda_max", c_ray, runs, n, 0);
     snprintf(label, sizeof label, "dead (< %.0e lambda_max)", runs[0].r.threshold);
     row(out, label, c_dead, runs, n, 0);
-    for (int l = 0; l <= maxL; l++) {
+    int any_sigma = 0;
+    for (int i = 0; i < n; i++)
+        any_sigma |= runs[i].r.sigma_min != NULL;
+    for (int l = 0; any_sigma && l <= maxL; l++) {
         snprintf(label, sizeof label, "sigma_min resid.%d", l);
         row(out, label, c_sig, runs, n, l);
         if (l > 0) {
@@ -124,9 +128,9 @@ static void write_csv(FILE *out, const run_result *runs, int n)
             csv_num(out, v[j]);
         fprintf(out, ",%d,%s", r->dead, verdict_name(r->verdict));
         for (int l = 0; l <= maxL; l++)
-            csv_num(out, l <= r->layers ? r->sigma_min[l] : NAN);
+            csv_num(out, has_sigma(r, l) ? r->sigma_min[l] : NAN);
         for (int l = 1; l <= maxL; l++)
-            csv_num(out, l <= r->layers ? sigma_ratio(r, l) : NAN);
+            csv_num(out, has_sigma(r, l) ? sigma_ratio(r, l) : NAN);
         fputc('\n', out);
     }
 }
@@ -164,7 +168,7 @@ static cJSON *run_json(const run_result *x)
     if (r->warning[0])
         cJSON_AddStringToObject(o, "warning", r->warning);
     cJSON *sig = cJSON_AddArrayToObject(o, "sigma_min"), *rat = cJSON_AddArrayToObject(o, "sigma_ratio");
-    for (int l = 0; l <= r->layers; l++) {
+    for (int l = 0; r->sigma_min && l <= r->layers; l++) {
         cJSON_AddItemToArray(sig, num_or_null(r->sigma_min[l]));
         if (l > 0)
             cJSON_AddItemToArray(rat, num_or_null(sigma_ratio(r, l)));

@@ -45,6 +45,31 @@ int cmd_norms(int argc, char **argv)
     return 0;
 }
 
+static const char *attention_kind(const ns_config *c, char *buf, size_t n)
+{
+    int kv = config_kv_heads(c);
+    snprintf(buf, n, "%s%s%s", kv == 1 && c->heads > 1 ? "MQA" : kv < c->heads ? "GQA" : "MHA",
+             c->causal ? "" : " bidir", c->window ? " +window" : "");
+    return buf;
+}
+
+static const char *positions_kind(const ns_config *c, char *buf, size_t n)
+{
+    if (c->pos == POS_ROPE)
+        snprintf(buf, n, "RoPE %g%%%s", 100 * c->rope_frac, c->rope_interleaved ? " interl." : "");
+    else
+        snprintf(buf, n, "%s", c->pos == POS_LEARNED ? (c->input == INPUT_PATCHES ? "learned+CLS" : "learned")
+                               : c->pos == POS_ALIBI ? "ALiBi" : "T5 rel. bias");
+    return buf;
+}
+
+static const char *placement_kind(const ns_config *c)
+{
+    static const char *resid[] = {"", "parallel 2-LN", "parallel shared"};
+    static const char *place[] = {"pre", "post", "sandwich", "post-in-resid"};
+    return c->residual != RESID_SEQUENTIAL ? resid[c->residual] : place[c->placement];
+}
+
 int cmd_archs(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -54,11 +79,20 @@ int cmd_archs(int argc, char **argv)
     int rc = no_args(argc, argv, "archs");
     if (rc)
         return rc;
+    static const char *mlp[] = {"GELU-tanh", "GELU-erf", "ReLU", "SwiGLU", "GeGLU"};
+    printf("%-10s %-4s %-18s %-15s %-9s %-16s %-15s %-6s %s\n", "arch", "set", "norm", "placement",
+           "mlp", "positions", "attention", "tied", "defaults");
     for (int i = 0; i < arch_count(); i++) {
         ns_config c;
+        char a[32], p[32];
         arch_config(arch_name(i), &c, NULL);
-        printf("%s\n  %s\n  defaults: norm %s (eps %g), d %d, layers %d, heads %d, seq %d, vocab %d\n",
-               arch_name(i), arch_summary(i), c.norm, c.eps, c.d, c.layers, c.heads, c.seq, c.vocab);
+        printf("%-10s %-4s %-18s %-15s %-9s %-16s %-15s %-6s d%d L%d H%d T%d V%d\n", c.arch,
+               arch_in_lineup(i) ? "*" : "", c.norm, placement_kind(&c), mlp[c.mlp],
+               positions_kind(&c, p, sizeof p), attention_kind(&c, a, sizeof a),
+               c.input == INPUT_PATCHES ? "-" : c.tied ? "yes" : "no", c.d, c.layers, c.heads, c.seq, c.vocab);
     }
+    printf("\n* the paper's line-up (9 LayerNorm + 5 RMSNorm models)\n");
+    for (int i = 0; i < arch_count(); i++)
+        printf("  %-10s %s\n", arch_name(i), arch_summary(i));
     return 0;
 }
