@@ -17,8 +17,15 @@ typedef struct {
     int seq;                 /* the model's context length (centre of t5_bucket) */
 } attn_spec;
 
-/* qkv: (T, q_dim + 2 kv_dim) rows [q | k | v]; out: (T, q_dim); scores: T*T scratch */
-void attention_forward(double *out, const double *qkv, double *scores, const attn_spec *s);
+/* qkv: (T, q_dim + 2 kv_dim) rows [q | k | v]; out: (T, q_dim). The probabilities of head
+ * h go to probs + h * probs_head ((T, T); probs_head = 0 reuses one scratch). */
+void attention_forward(double *out, const double *qkv, double *probs, long probs_head,
+                       const attn_spec *s);
+/* From dout (T, q_dim) and the forward's qkv and probs: dqkv (T, q_dim + 2 kv_dim) is
+ * written (=); drel_bias (buckets, heads) += when the spec has a relative bias; dscores is
+ * (T, T) scratch. */
+void attention_backward(double *dqkv, const double *dout, const double *qkv, const double *probs,
+                        long probs_head, double *dscores, double *drel_bias, const attn_spec *s);
 
 /* Rotate the first r dims of each of n_heads head vectors (hd wide, starting at column
  * col0 of rows of width ld) of T tokens at positions 0..T-1, in place:
@@ -27,5 +34,8 @@ void attention_forward(double *out, const double *qkv, double *scores, const att
  * cos, sin: (seq, r/2) tables. */
 void rope_forward(double *x, int T, int ld, int col0, int n_heads, int hd, int r,
                   int interleaved, const double *cos_t, const double *sin_t);
+/* The backward of RoPE: the inverse rotation applied to the gradient, in place. */
+void rope_backward(double *dx, int T, int ld, int col0, int n_heads, int hd, int r,
+                   int interleaved, const double *cos_t, const double *sin_t);
 
 #endif

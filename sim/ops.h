@@ -1,25 +1,24 @@
-/* ops.h - the model's pointwise and matmul building blocks (forward; backwards join
- * them next to each one). Activations are row-major (rows = tokens). Every matmul goes
- * through cblas. */
+/* ops.h - matmul and pointwise ops, each backward next to its forward. Activations are
+ * row-major (rows = tokens). Every matmul goes through cblas. Backwards accumulate (+=)
+ * into parameter gradients; input gradients are written (=) unless said otherwise. */
 #ifndef NS_OPS_H
 #define NS_OPS_H
 
 /* out[n, o] = in[n, i] W[o, i]^T + b[o] (b may be NULL); beta = 1 adds into out instead */
 void matmul_forward(double *out, const double *in, const double *W, const double *b, int n,
                     int in_dim, int out_dim, double beta);
-/* y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in place */
-void gelu_tanh_forward(double *x, long n);
-/* y = 0.5 x (1 + erf(x / sqrt(2))), in place */
-void gelu_erf_forward(double *x, long n);
-/* y = max(x, 0), in place */
-void relu_forward(double *x, long n);
-/* y = x sigmoid(x), in place */
-void silu_forward(double *x, long n);
-/* Gated MLP: rows of a are [gate (f) | up (f)]; a[t, 0:f] := act(gate) * up, compacted in
- * place so the result is (n, f) contiguous. act: 0 = SiLU (SwiGLU), 1 = tanh-GELU (GeGLU). */
-void gated_forward(double *a, int n, int f, int act);
-/* x[t] = s * x[t] elementwise per channel: x (n, d) *= s (d) */
-void scale_channels(double *x, const double *s, int n, int d);
+/* din = dout W (din_beta = 0: overwrite, 1: add); dW += dout^T in; db += sum_rows dout
+ * (din, dW, db may each be NULL) */
+void matmul_backward(double *din, double din_beta, double *dW, double *db, const double *dout,
+                     const double *in, const double *W, int n, int in_dim, int out_dim);
+
+/* The MLP activation of kind (enum arch_mlp) on n rows: plain kinds map pre (n, f) to
+ * act (n, f) (pre == act allowed); gated kinds map pre = [gate | up] (n, 2f) to
+ * act = a(gate) * up (n, f): SwiGLU a = SiLU, GeGLU a = tanh-GELU. */
+void activation_forward(int kind, const double *pre, double *act, int n, int f);
+/* dpre from dact (pre as in the forward; (n, f) or gated (n, 2f)) */
+void activation_backward(int kind, const double *pre, const double *dact, double *dpre, int n, int f);
+
 /* y += x, n values */
 void add_into(double *y, const double *x, long n);
 

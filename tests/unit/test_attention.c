@@ -1,6 +1,6 @@
 /* test_attention.c - positions and masks: T5 buckets against Hugging Face's values, ALiBi
  * slopes against BLOOM's formula, RoPE's rotation properties, causal / window masks, GQA
- * head sharing, and the gated-MLP in-place compaction. */
+ * head sharing, and SwiGLU. */
 #include "check.h"
 #include "../../sim/attention.h"
 #include "../../sim/model.h"
@@ -104,11 +104,11 @@ static void test_masks(void)
             if (window && !causal)
                 continue;
             attn_spec a = {T, H, KV, hd, causal, window, 0.5, NULL, NULL, NULL, T};
-            attention_forward(out, qkv, scores, &a);
+            attention_forward(out, qkv, scores, 0, &a);
             for (int j = 0; j < T; j++) { /* perturb v of key j: which rows change? */
                 double keep = qkv[j * ld + (H + KV) * hd];
                 qkv[j * ld + (H + KV) * hd] += 1.0;
-                attention_forward(out2, qkv, scores, &a);
+                attention_forward(out2, qkv, scores, 0, &a);
                 qkv[j * ld + (H + KV) * hd] = keep;
                 for (int i = 0; i < T; i++) {
                     int visible = (!causal || j <= i) && (!window || i - j < window);
@@ -124,7 +124,7 @@ static void test_masks(void)
     for (int t = 0; t < T; t++)
         memcpy(q1 + t * ld + hd, q1 + t * ld, sizeof(double) * hd);
     attn_spec a = {T, H, KV, hd, 1, 0, 0.5, NULL, NULL, NULL, T};
-    attention_forward(out, q1, scores, &a);
+    attention_forward(out, q1, scores, 0, &a);
     int same = 1;
     for (int t = 0; t < T; t++)
         for (int i = 0; i < hd; i++)
@@ -143,9 +143,10 @@ static void test_gated(void)
             double g = a[t * 2 * f + j], u = a[t * 2 * f + f + j];
             want[t * f + j] = g / (1 + exp(-g)) * u;
         }
-    gated_forward(a, n, f, 0);
+    double act[n * f];
+    activation_forward(MLP_SWIGLU, a, act, n, f);
     for (int i = 0; i < n * f; i++)
-        CHECK_REL(a[i], want[i], 1e-15, 1e-12, "SwiGLU compaction");
+        CHECK_REL(act[i], want[i], 1e-15, 1e-12, "SwiGLU");
 }
 
 int main(void)
