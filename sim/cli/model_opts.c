@@ -1,5 +1,6 @@
 /* model_opts.c - shared model options: parse, then build a model from them. */
 #include "model_opts.h"
+#include "../../norms/plugin.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,16 @@ static int parse_gamma(const char *s, double *spread, ns_err *e)
     return ns_fail(e, NS_EUSAGE, "--gamma expects ones, random or random:S, got '%s'", s);
 }
 
+/* load and register a plugin scheme; it becomes the norm unless --norm is given */
+static int take_plugin(const char *path, model_opts *o, ns_err *e)
+{
+    const norm_ops *ops;
+    int rc = norm_plugin_load(path, &ops, e);
+    if (!rc && !o->norm_given)
+        o->norm = ops->name;
+    return rc;
+}
+
 int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
 {
     static const struct { const char *name; size_t off; long hi; } ints[] = {
@@ -50,7 +61,9 @@ int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
     if ((r = arg_value(it, "--arch", &v, e)) != 0)
         return r < 0 ? -1 : (o->arch = v, 1);
     if ((r = arg_value(it, "--norm", &v, e)) != 0)
-        return r < 0 ? -1 : (o->norm = v, 1);
+        return r < 0 ? -1 : (o->norm = v, o->norm_given = 1, 1);
+    if ((r = arg_value(it, "--norm-plugin", &v, e)) != 0)
+        return r < 0 ? -1 : (take_plugin(v, o, e) ? -1 : 1);
     if ((r = arg_value(it, "--seed", &v, e)) != 0)
         return r < 0 ? -1 : (parse_u64(v, "--seed", &o->seed, e) ? -1 : 1);
     if ((r = arg_value(it, "--gamma", &v, e)) != 0)

@@ -9,6 +9,7 @@
 typedef struct {
     const char *arch;  /* default gpt2 */
     const char *norm;  /* NULL: the family's; may be a comma-separated list */
+    int norm_given;    /* --norm was on the command line (a plugin does not override it) */
     int d, layers, heads, kv_heads, seq, vocab, d_ff, window, image, patch; /* -1: family's */
     uint64_t seed;
     double gamma_spread; /* 0: g = 1 (ones); > 0: g = exp(spread N(0,1)) */
@@ -20,6 +21,8 @@ typedef struct {
     "  --arch NAME          model family (default gpt2; see `normsim archs`)\n" \
     "  --norm NAME          swap every norm of the model for this scheme (default: the\n" \
     "                       family's; see `normsim norms`)\n" \
+    "  --norm-plugin PATH   load a scheme from a shared object (docs/plugins.md); it is\n" \
+    "                       the --norm unless --norm is given (repeatable: the last)\n" \
     "  --d N                model width (defaults: see `normsim archs`)\n" \
     "  --layers N           blocks\n" \
     "  --heads N            query heads, must divide d\n" \
