@@ -76,7 +76,8 @@ static int load_digits(batch_source *s, const char *path, ns_err *e)
     char line[1024];
     int cap = 2048, n = 0, rc = NS_OK;
     s->pool = malloc(sizeof(double) * 64 * (size_t)cap);
-    while (s->pool && rc == NS_OK && n < cap && gzgets(f, line, sizeof line)) {
+    s->labels = malloc(sizeof(int) * (size_t)cap);
+    while (s->pool && s->labels && rc == NS_OK && n < cap && gzgets(f, line, sizeof line)) {
         char *p = line, *end;
         for (int i = 0; i < 64 && rc == NS_OK; i++) {
             double v = strtod(p, &end);
@@ -85,10 +86,15 @@ static int load_digits(batch_source *s, const char *path, ns_err *e)
             s->pool[(size_t)n * 64 + i] = v / 8.0 - 1.0;
             p = end + 1;
         }
+        char *lend;
+        long label = strtol(p, &lend, 10);
+        if (rc == NS_OK && (lend == p || label < 0 || label > 9))
+            rc = ns_fail(e, NS_EUSAGE, "%s: line %d has no digit label 0-9 after its pixels", path, n + 1);
+        s->labels[n] = (int)label;
         n++;
     }
     gzclose(f);
-    if (!s->pool)
+    if (!s->pool || !s->labels)
         return ns_fail(e, NS_ERUN, "out of memory for the digits");
     if (rc == NS_OK && n == 0)
         rc = ns_fail(e, NS_EUSAGE, "%s holds no images", path);
@@ -177,6 +183,8 @@ void batch_source_free(batch_source *s)
 {
     token_source_free(&s->tok);
     free(s->pool);
+    free(s->labels);
+    s->labels = NULL;
     free(s->tok_buf);
     free(s->img_buf);
     s->pool = NULL;

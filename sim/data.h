@@ -35,6 +35,7 @@ typedef struct {
     token_source tok;
     double *pool;      /* digits: (pool_n, 64) pixels in [-1, 1]; NULL: synthetic */
     int pool_n;
+    int *labels;       /* digits: (pool_n) the digit of each image */
     int C, S;          /* channels, image side */
     pcg32 rng;         /* image draws (data stream) */
     int *tok_buf;      /* (max_B * T) */

@@ -63,21 +63,30 @@ static int stream_batches(const ns_model *m, const diag_opts *o, tap_covs *tc, l
 {
     const int T = m->cfg.seq, B = T >= 1024 ? 1 : 1024 / T;
     const int images = m->cfg.input == INPUT_PATCHES;
-    const char *spec = o->data ? o->data : batch_source_default(&m->cfg);
+    int maxB = B, maxT = T;
+    for (int i = 0; i < o->n_probe; i++)
+        maxB = o->probe[i].B > maxB ? o->probe[i].B : maxB;
     batch_source src;
     ns_workspace w;
-    int rc = batch_source_init(&src, &m->cfg, spec, o->seed, B, e);
+    int rc = o->probe ? NS_OK
+                      : batch_source_init(&src, &m->cfg, o->data ? o->data : batch_source_default(&m->cfg),
+                                          o->seed, B, e);
     if (rc)
         return rc;
-    if ((rc = workspace_create(&w, m, B * T, T, e))) {
-        batch_source_free(&src);
+    if ((rc = workspace_create(&w, m, maxB * maxT, maxT, e))) {
+        if (!o->probe)
+            batch_source_free(&src);
         return rc;
     }
     tap_sink sink = {tap_covs_sink, tc};
     progress pb;
     progress_start(&pb, "forward", o->progress);
     long done = 0;
-    while (done < o->tokens && tc->err.code == NS_OK) {
+    for (int i = 0; o->probe && i < o->n_probe && tc->err.code == NS_OK; i++) {
+        model_forward(m, &w, &o->probe[i], &sink, NULL);
+        done += (long)o->probe[i].B * o->probe[i].T;
+    }
+    while (!o->probe && done < o->tokens && tc->err.code == NS_OK) {
         long left = o->tokens - done;
         int b = left >= (long)B * T ? B : (left >= T ? (int)(left / T) : 1);
         int t = images || left >= T ? T : (int)left;
@@ -89,7 +98,8 @@ static int stream_batches(const ns_model *m, const diag_opts *o, tap_covs *tc, l
     }
     progress_end(&pb);
     workspace_free(&w);
-    batch_source_free(&src);
+    if (!o->probe)
+        batch_source_free(&src);
     *rows = done;
     if (tc->err.code) {
         *e = tc->err;

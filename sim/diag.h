@@ -5,6 +5,7 @@
 #define NS_DIAG_H
 #include <stdint.h>
 #include "cov.h"
+#include "forward.h"
 #include "model.h"
 
 typedef enum {
@@ -21,6 +22,9 @@ typedef struct {
     uint64_t seed;     /* data stream seed */
     double threshold;  /* dead: eigenvalue < threshold * lambda_max */
     int progress;      /* draw a progress bar on a terminal */
+    const ns_batch *probe; /* when set: stream these n_probe batches instead (tokens, data
+                              and seed unused) */
+    int n_probe;
 } diag_opts;
 
 typedef struct {

@@ -10,7 +10,7 @@ typedef struct {
 } pcg32;
 
 /* Stream ids: the purpose a generator serves; a seed plus a purpose names one stream. */
-enum { RNG_INIT = 1, RNG_DATA = 2, RNG_PROBE = 3, RNG_GAMMA = 4, RNG_PERTURB = 5 };
+enum { RNG_INIT = 1, RNG_DATA = 2, RNG_PROBE = 3, RNG_GAMMA = 4, RNG_PERTURB = 5, RNG_TRAIN = 6 };
 
 void pcg32_seed(pcg32 *r, uint64_t initstate, uint64_t initseq);
 uint32_t pcg32_next(pcg32 *r);

@@ -112,7 +112,7 @@ static int run_one(const diagnose_opts *o, const char *norm, run_result *out, ns
         return rc;
     double u = precision_unit_roundoff(o->model.prec);
     double thr = o->threshold > 0 ? o->threshold : (u * u > 1e-10 ? u * u : 1e-10);
-    diag_opts d = {o->tokens, o->data, o->model.seed, thr, 1};
+    diag_opts d = {.tokens = o->tokens, .data = o->data, .seed = o->model.seed, .threshold = thr, .progress = 1};
     memset(out, 0, sizeof *out);
     out->cfg = m.cfg;
     out->kernel_formula = m.norm->kernel_formula;

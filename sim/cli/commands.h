@@ -8,6 +8,7 @@ int cmd_norms(int argc, char **argv);
 int cmd_archs(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 /* print "normsim: error: <msg>" on stderr; returns e->code */
 int cli_error(const ns_err *e);

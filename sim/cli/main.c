@@ -16,6 +16,7 @@ static const char usage[] =
     "  norms      list the normalization schemes: parameters and predicted kernel\n"
     "  archs      list the model families\n"
     "  export     write a model's weights, input tokens, taps and logits as .npy files\n"
+    "  train      train a model (AdamW) and track its spectrum through training\n"
     "\n"
     "exit status: 0 ok, 1 failure while running, 2 bad usage or bad input\n";
 
@@ -29,6 +30,7 @@ static const command commands[] = {
     {"norms", cmd_norms},
     {"archs", cmd_archs},
     {"export", cmd_export},
+    {"train", cmd_train},
 };
 
 int cli_error(const ns_err *e)
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     ns_err e;
-    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export; "
+    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train; "
             "see normsim --help)", cmd);
     return cli_error(&e);
 }

@@ -90,7 +90,7 @@ static int run(const char *norm, double spread, long tokens, diag_report *r)
     model_init(&m, 1);
     if (spread > 0)
         model_randomize_gains(&m, 1, spread);
-    diag_opts o = {tokens, "uniform", 1, 1e-10, 0};
+    diag_opts o = {.tokens = tokens, .data = "uniform", .seed = 1, .threshold = 1e-10};
     int rc = diag_run(&m, &o, r, &e);
     model_free(&m);
     return rc;

@@ -1,0 +1,258 @@
+/* cmd_train.c - `normsim train`: train a model and track its spectrum. */
+#include "commands.h"
+#include "model_opts.h"
+#include "../ckpt.h"
+#include "../safetensors.h"
+#include "../train.h"
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char train_help[] =
+    "usage: normsim train --out DIR [options]\n"
+    "       normsim train --resume DIR [the same options]\n"
+    "\n"
+    "Train a model with AdamW (decoupled weight decay on matrices only; linear warm-up, then\n"
+    "cosine decay; global gradient-norm clipping). Decoders learn the next token, bert and\n"
+    "t5 masked tokens (15%, mask id vocab-1), vit/dinov2 the digit of the image (CLS).\n"
+    "Every K steps the diagnostic runs on a fixed probe set from the validation split and\n"
+    "one row per tracked precision is appended to DIR/track.csv (|cos|, p'Cp/lambda_max,\n"
+    "the 8 smallest eigenvalues over lambda_max, dead directions, sigma_min per block,\n"
+    "min/max/std-of-log of the final norm's gain). DIR/checkpoint.safetensors is written\n"
+    "atomically every M steps and at the end; --resume continues bit-identically.\n"
+    "\n"
+    "model:\n" MODEL_OPTS_HELP
+    "\n"
+    "training:\n"
+    "  --data SPEC          text[:PATH] (bytes; default the fortunes corpus), tokens:PATH\n"
+    "                       (llm.c format), zipf-markov[:S], copy, digits[:PATH] (images);\n"
+    "                       default: text for token models, digits for image models\n"
+    "  --steps N            updates (default 200)\n"
+    "  --batch N            sequences per update (default 8)\n"
+    "  --lr X               peak learning rate (default 1e-3)\n"
+    "  --warmup N           linear warm-up steps (default steps/10)\n"
+    "  --min-lr-frac X      the cosine ends at lr * X (default 0.1)\n"
+    "  --weight-decay X     AdamW decay on matrices (default 0.1)\n"
+    "  --clip X             max gradient norm, 0 = off (default 1)\n"
+    "  --track-every K      diagnostic every K steps (default steps/10)\n"
+    "  --track-precision L  comma list of f64,f32,bf16,f16 (default f64)\n"
+    "  --probe-tokens N     rows of the probe set (default 4096)\n"
+    "  --ckpt-every M       checkpoint every M steps (default: only at the end)\n"
+    "  --threshold T        dead-direction threshold (default per precision, as diagnose)\n"
+    "  --format table|json  the final summary on stdout (default table)\n";
+
+typedef struct {
+    model_opts model;
+    train_opts t;
+    const char *out, *resume;
+    int format; /* 0 table, 1 json */
+    long warmup, track_every;
+} cli_train;
+
+static int parse_precisions(const char *s, train_opts *t, ns_err *e)
+{
+    char buf[128], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", s);
+    t->n_track_prec = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (t->n_track_prec == 4)
+            return ns_fail(e, NS_EUSAGE, "at most 4 precisions in --track-precision");
+        if (precision_parse(tok, &t->track_prec[t->n_track_prec++], e))
+            return NS_EUSAGE;
+    }
+    return t->n_track_prec ? NS_OK : ns_fail(e, NS_EUSAGE, "--track-precision is empty");
+}
+
+static int take_train_option(arg_iter *it, cli_train *c, ns_err *e)
+{
+    const char *v;
+    int r;
+    train_opts *t = &c->t;
+    if ((r = arg_value(it, "--out", &v, e)) != 0)
+        return r < 0 ? -1 : (c->out = v, 1);
+    if ((r = arg_value(it, "--resume", &v, e)) != 0)
+        return r < 0 ? -1 : (c->resume = v, 1);
+    if ((r = arg_value(it, "--data", &v, e)) != 0)
+        return r < 0 ? -1 : (t->data = v, 1);
+    if ((r = arg_value(it, "--steps", &v, e)) != 0)
+        return r < 0 || parse_long(v, "--steps", 1, 100000000L, &t->steps, e) ? -1 : 1;
+    if ((r = arg_value(it, "--batch", &v, e)) != 0)
+        return r < 0 || parse_int(v, "--batch", 1, 65536, &t->batch, e) ? -1 : 1;
+    if ((r = arg_value(it, "--lr", &v, e)) != 0)
+        return r < 0 || parse_double(v, "--lr", 1e-12, 10.0, &t->opt.lr, e) ? -1 : 1;
+    if ((r = arg_value(it, "--warmup", &v, e)) != 0)
+        return r < 0 || parse_long(v, "--warmup", 0, 100000000L, &c->warmup, e) ? -1 : 1;
+    if ((r = arg_value(it, "--min-lr-frac", &v, e)) != 0)
+        return r < 0 || parse_double(v, "--min-lr-frac", 0.0, 1.0, &t->opt.min_lr_frac, e) ? -1 : 1;
+    if ((r = arg_value(it, "--weight-decay", &v, e)) != 0)
+        return r < 0 || parse_double(v, "--weight-decay", 0.0, 10.0, &t->opt.weight_decay, e) ? -1 : 1;
+    if ((r = arg_value(it, "--clip", &v, e)) != 0)
+        return r < 0 || parse_double(v, "--clip", 0.0, 1e6, &t->opt.clip, e) ? -1 : 1;
+    if ((r = arg_value(it, "--track-every", &v, e)) != 0)
+        return r < 0 || parse_long(v, "--track-every", 1, 100000000L, &c->track_every, e) ? -1 : 1;
+    if ((r = arg_value(it, "--track-precision", &v, e)) != 0)
+        return r < 0 || parse_precisions(v, t, e) ? -1 : 1;
+    if ((r = arg_value(it, "--probe-tokens", &v, e)) != 0)
+        return r < 0 || parse_long(v, "--probe-tokens", 1, 10000000L, &t->probe_tokens, e) ? -1 : 1;
+    if ((r = arg_value(it, "--ckpt-every", &v, e)) != 0)
+        return r < 0 || parse_long(v, "--ckpt-every", 1, 100000000L, &t->ckpt_every, e) ? -1 : 1;
+    if ((r = arg_value(it, "--threshold", &v, e)) != 0)
+        return r < 0 || parse_double(v, "--threshold", 1e-300, 1.0, &t->threshold, e) ? -1 : 1;
+    if ((r = arg_value(it, "--format", &v, e)) != 0) {
+        if (r < 0)
+            return -1;
+        if (strcmp(v, "table") && strcmp(v, "json"))
+            return ns_fail(e, NS_EUSAGE, "--format expects table or json, got '%s'", v), -1;
+        c->format = strcmp(v, "json") == 0;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse(int argc, char **argv, cli_train *c, ns_err *e)
+{
+    memset(c, 0, sizeof *c);
+    model_opts_default(&c->model);
+    train_opts *t = &c->t;
+    t->steps = 200;
+    t->batch = 8;
+    t->opt = (optim_cfg){1e-3, 0.1, 0, 0, 0.9, 0.95, 1e-8, 0.1, 1.0};
+    t->probe_tokens = 4096;
+    t->track_prec[0] = PREC_F64;
+    t->n_track_prec = 1;
+    t->progress = 1;
+    c->warmup = c->track_every = -1;
+    arg_iter it = {argc, argv, 1};
+    while (it.i < argc) {
+        int r = model_opts_take(&it, &c->model, e);
+        if (r == 0)
+            r = take_train_option(&it, c, e);
+        if (r < 0)
+            return e->code;
+        if (r == 0)
+            return arg_unknown(&it, "train", e);
+    }
+    if (c->resume && c->out && strcmp(c->resume, c->out) != 0)
+        return ns_fail(e, NS_EUSAGE, "--resume DIR and --out DIR name different folders");
+    t->out = c->resume ? c->resume : c->out;
+    if (!t->out)
+        return ns_fail(e, NS_EUSAGE, "train needs --out DIR (or --resume DIR)");
+    t->resume = c->resume != NULL;
+    t->opt.steps = t->steps;
+    t->opt.warmup = c->warmup >= 0 ? c->warmup : t->steps / 10;
+    t->track_every = c->track_every > 0 ? c->track_every : (t->steps >= 10 ? t->steps / 10 : 1);
+    if (c->model.prec != PREC_F64)
+        return ns_fail(e, NS_EUSAGE, "training runs in f64; track other precisions with --track-precision");
+    return NS_OK;
+}
+
+/* the output folder: created if missing; must be writable; a new run must not overwrite one */
+static int prepare_out(const cli_train *c, ns_err *e)
+{
+    const char *dir = c->t.out;
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (c->t.resume)
+            return ns_fail(e, NS_EUSAGE, "--resume %s: no such folder", dir);
+        if (mkdir(dir, 0777) != 0)
+            return ns_fail(e, NS_EUSAGE, "cannot create %s: %s", dir, strerror(errno));
+    } else if (!S_ISDIR(st.st_mode))
+        return ns_fail(e, NS_EUSAGE, "%s is not a folder", dir);
+    if (access(dir, W_OK) != 0)
+        return ns_fail(e, NS_EUSAGE, "cannot write to %s: %s", dir, strerror(errno));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    int has = stat(path, &st) == 0;
+    if (c->t.resume && !has)
+        return ns_fail(e, NS_EUSAGE, "--resume %s: no checkpoint.safetensors there", dir);
+    if (!c->t.resume && has)
+        return ns_fail(e, NS_EUSAGE, "%s already holds a run: continue it with --resume %s, or choose "
+                       "another --out", dir, dir);
+    return NS_OK;
+}
+
+/* build the model: fresh from the options, or the checkpoint's (which must match them) */
+static int build_model(const cli_train *c, ns_model *m, ns_err *e)
+{
+    int rc = model_opts_build(&c->model, c->model.norm, m, e);
+    if (rc || !c->t.resume)
+        return rc;
+    char path[4096], *want = ckpt_config_json(&m->cfg);
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", c->t.out);
+    model_free(m);
+    rc = ckpt_load_model(path, m, e);
+    char *have = rc ? NULL : ckpt_config_json(&m->cfg);
+    if (!rc && (!want || !have || strcmp(want, have) != 0)) {
+        rc = ns_fail(e, NS_EUSAGE, "--resume: the model options differ from the checkpoint's %s", have ? have : "");
+        model_free(m);
+    }
+    free(want);
+    free(have);
+    return rc;
+}
+
+static void print_summary(const cli_train *c, const ns_model *m, const train_result *r)
+{
+    double deep = r->ray_init / r->ray_end;
+    if (c->format == 1) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "arch", m->cfg.arch);
+        cJSON_AddStringToObject(o, "norm", m->cfg.norm);
+        cJSON_AddStringToObject(o, "data", c->t.data);
+        cJSON_AddNumberToObject(o, "steps", (double)r->steps_done);
+        const struct { const char *k; double v; } f[] = {
+            {"train_loss", r->train_loss}, {"val_loss_init", r->val_loss_init}, {"val_loss", r->val_loss},
+            {"unigram_entropy", r->unigram_entropy}, {"cos_init", r->cos_init}, {"cos_end", r->cos_end},
+            {"rayleigh_rel_init", r->ray_init}, {"rayleigh_rel_end", r->ray_end}, {"deepening", deep}};
+        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+            cJSON_AddItemToObject(o, f[i].k, isfinite(f[i].v) ? cJSON_CreateNumber(f[i].v) : cJSON_CreateNull());
+        cJSON_AddNumberToObject(o, "dead_init", r->dead_init);
+        cJSON_AddNumberToObject(o, "dead_end", r->dead_end);
+        char *s = cJSON_Print(o);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        cJSON_Delete(o);
+        return;
+    }
+    printf("%-26s %s/%s on %s, %ld steps\n", "run", m->cfg.arch, m->cfg.norm, c->t.data, r->steps_done);
+    printf("%-26s %.4f\n", "train loss (last 10%)", r->train_loss);
+    printf("%-26s %.4f -> %.4f\n", "validation loss", r->val_loss_init, r->val_loss);
+    if (isfinite(r->unigram_entropy))
+        printf("%-26s %.4f nats\n", "unigram entropy", r->unigram_entropy);
+    printf("%-26s %.12f -> %.12f\n", "|cos(p, v)|", r->cos_init, r->cos_end);
+    printf("%-26s %.3e -> %.3e (deepening x%.3g)\n", "p'Cp / lambda_max", r->ray_init, r->ray_end, deep);
+    printf("%-26s %d -> %d\n", "dead directions", r->dead_init, r->dead_end);
+    printf("%-26s %s/track.csv, %s/checkpoint.safetensors\n", "written", c->t.out, c->t.out);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(train_help, stdout);
+        return 0;
+    }
+    cli_train c;
+    ns_err e = {0};
+    ns_model m;
+    if (parse(argc, argv, &c, &e))
+        return cli_error(&e);
+    ns_config cfg;
+    if (model_opts_config(&c.model, c.model.norm, &cfg, &e))
+        return cli_error(&e);
+    if (!c.t.data)
+        c.t.data = cfg.input == INPUT_PATCHES ? "digits" : "text";
+    if (prepare_out(&c, &e) || build_model(&c, &m, &e))
+        return cli_error(&e);
+    train_result r;
+    int rc = train_run(&m, &c.t, &r, &e);
+    if (!rc)
+        print_summary(&c, &m, &r);
+    model_free(&m);
+    return rc ? cli_error(&e) : 0;
+}

@@ -1,0 +1,40 @@
+/* train.h - the training loop: AdamW on a corpus, with the diagnostic tracked on a fixed
+ * probe set every K steps (DIR/track.csv) and atomic checkpoints (DIR/checkpoint.safetensors)
+ * from which --resume continues bit-identically. */
+#ifndef NS_TRAIN_H
+#define NS_TRAIN_H
+#include <stdint.h>
+#include "model.h"
+#include "optim.h"
+#include "precision.h"
+
+typedef struct {
+    const char *data;       /* corpus spec (sim/corpus.h) */
+    long steps;             /* total updates */
+    int batch;              /* sequences (images) per update */
+    optim_cfg opt;
+    long track_every;       /* diagnostic every K steps (and at 0 and the end) */
+    precision track_prec[4];
+    int n_track_prec;
+    long probe_tokens;      /* rows of the fixed probe set (validation split) */
+    long ckpt_every;        /* checkpoint every M steps (and at the end); 0: end only */
+    const char *out;        /* output folder */
+    int resume;             /* continue from out/checkpoint.safetensors */
+    uint64_t seed;
+    int progress;           /* progress bar on a terminal */
+    double threshold;       /* dead-direction threshold (0: per precision, as diagnose) */
+} train_opts;
+
+typedef struct {
+    long steps_done;
+    double train_loss;      /* mean over the last 10% of steps (at least the last one) */
+    double val_loss_init, val_loss;
+    double unigram_entropy; /* nats per token of the training split's unigram (tokens) */
+    double cos_init, cos_end, ray_init, ray_end; /* at the first tracked precision */
+    int dead_init, dead_end;
+} train_result;
+
+/* Train m in place (m built by the caller; on resume, loaded from the checkpoint). */
+int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e);
+
+#endif
