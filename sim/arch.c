@@ -78,7 +78,8 @@ static const arch_row arch_table[] = {
     {0, "sandwich + per-head q/k/v norms, 5 local (window, RoPE 1e4) : 1 global (RoPE 25%, 1e6), softcap 30",
      {.arch = "gemma4", .norm = "rmsnorm", .eps = 1e-6, SMALL, .layers = 6, .kv_heads = 2, DECODER,
       .placement = PLACE_SANDWICH, .mlp = MLP_GEGLU, .d_ff = 344, ROPE(1.0, 1e4), .window = 16,
-      .global_every = 6, .rope_frac_global = 0.25, .rope_base_global = 1e6, .qk_norm = QK_PER_HEAD,
+      .global_every = 6, .rope_frac_global = 0.25, .rope_base_global = 1e6,
+      .rope_global_proportional = 1, .qk_norm = QK_PER_HEAD,
       .v_norm = 1, .attn_scale = 1.0, .tied = 1, .embed_scale_sqrt_d = 1, .logit_softcap = 30}},
     {0, "DINOv2: pre-LN + LayerScale (init 1), patches + CLS, learned positions",
      {.arch = "dinov2", .norm = "layernorm", .eps = 1e-6, SMALL, ENCODER, .init = INIT_TRUNC,
@@ -135,6 +136,13 @@ int config_rope_dims(const ns_config *c, int l)
     double frac = config_layer_global(c, l) ? c->rope_frac_global : c->rope_frac;
     int r = (int)(frac * config_head_dim(c) + 1e-9);
     return r - r % 2;
+}
+
+int config_rope_span(const ns_config *c, int l)
+{
+    if (c->pos == POS_ROPE && c->rope_global_proportional && config_layer_global(c, l))
+        return config_head_dim(c) - config_head_dim(c) % 2;
+    return config_rope_dims(c, l);
 }
 
 double config_rope_base(const ns_config *c, int l)

@@ -53,6 +53,8 @@ typedef struct {
     int window;          /* sliding-window attention span (0: none) */
     int global_every;    /* gemma4: every k-th layer global (no window, global RoPE) */
     double rope_frac_global, rope_base_global;
+    int rope_global_proportional; /* gemma4: global layers rotate the whole head with only
+                                     the first frac*hd/2 frequencies live (HF "proportional") */
     int causal;          /* causal mask (decoders) or bidirectional */
     int bias;            /* BIAS_* mask */
     int tied;            /* unembedding = token embedding */
@@ -91,6 +93,9 @@ int config_gated(const ns_config *c);      /* SwiGLU / GeGLU */
 int config_patches(const ns_config *c);    /* patches per image (0 for tokens) */
 /* rotated dims of the head for layer l (even, <= head dim), 0 without RoPE */
 int config_rope_dims(const ns_config *c, int l);
+/* dims the rotation spans in layer l: config_rope_dims, or the whole head when proportional
+ * (pairs (i, i + span/2), frequencies base^(-2i/span), only rope_dims/2 of them non-zero) */
+int config_rope_span(const ns_config *c, int l);
 double config_rope_base(const ns_config *c, int l);
 int config_window(const ns_config *c, int l); /* 0: full attention in layer l */
 int config_layer_global(const ns_config *c, int l); /* gemma4's global layers */

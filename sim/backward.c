@@ -96,7 +96,7 @@ static void attn_branch_back(const ns_model *m, const ns_block *b, const layer_a
         attention_backward(g->dqkv + (size_t)s * T * ld, g->datt + (size_t)s * T * m->q_dim,
                            a->qkv + (size_t)s * T * ld, a->probs + s * a->probs_seq, a->probs_head,
                            g->dS, G(m, grads, m->rel_bias), &sp);
-    int r = config_rope_dims(c, l), gl = config_layer_global(c, l);
+    int r = config_rope_span(c, l), gl = config_layer_global(c, l);
     for (int s = 0; r > 0 && s < B; s++) {
         double *seq = g->dqkv + (size_t)s * T * ld;
         rope_backward(seq, T, ld, 0, c->heads, m->hd, r, c->rope_interleaved, m->rope[gl][0], m->rope[gl][1]);

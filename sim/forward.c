@@ -244,7 +244,7 @@ static void attn_branch(const ns_model *m, const ns_block *b, ns_workspace *w, l
         qk_norms(m, b, a, w->row, n);
     else if (a->qkv != a->qkv_lin)
         memcpy(a->qkv, a->qkv_lin, sizeof(double) * (size_t)n * ld);
-    int r = config_rope_dims(c, l), g = config_layer_global(c, l);
+    int r = config_rope_span(c, l), g = config_layer_global(c, l);
     for (int s = 0; r > 0 && s < B; s++) {
         double *seq = a->qkv + (size_t)s * T * ld;
         rope_forward(seq, T, ld, 0, c->heads, m->hd, r, c->rope_interleaved, m->rope[g][0], m->rope[g][1]);
@@ -279,8 +279,13 @@ static void mlp_branch(const ns_model *m, const ns_block *b, ns_workspace *w, la
 typedef void (*branch_fn)(const ns_model *, const ns_block *, ns_workspace *, layer_acts *, int,
                           const double *, double *, int, int);
 
-static const char *norm_names[2][3] = {{"norm_attn", "norm_attn_post", "norm_attn"},
-                                       {"norm_mlp", "norm_mlp_post", "norm_mlp"}};
+/* tap names of the norms around branch s: [pre, post, after]; the post slot holds the
+ * sandwich's own norm, or (olmo2) the block's main norm */
+static const char *norm_tap_name(const ns_model *m, int s, int slot)
+{
+    static const char *main[2] = {"norm_attn", "norm_mlp"}, *post[2] = {"norm_attn_post", "norm_mlp_post"};
+    return slot == 1 && m->cfg.placement == PLACE_SANDWICH ? post[s] : main[s];
+}
 
 /* the norm parameters wrapping branch s: [pre, post, after] by placement */
 void block_sublayer_norms(const ns_model *m, const ns_block *b, int s, const double *out[3])
@@ -302,13 +307,13 @@ static void sublayer(const ns_model *m, const ns_block *b, ns_workspace *w, laye
     block_sublayer_norms(m, b, s, nm);
     const double *in = x;
     if (nm[0]) {
-        norm_apply(m, nm[0], x, a->h[s], a->c_pre[s], n, sink, l, norm_names[s][0]);
+        norm_apply(m, nm[0], x, a->h[s], a->c_pre[s], n, sink, l, norm_tap_name(m, s, 0));
         in = a->h[s];
     }
     (s == BR_ATTN ? attn_branch : mlp_branch)(m, b, w, a, l, in, a->br[s], B, T);
     const double *r = a->br[s];
     if (nm[1]) {
-        norm_apply(m, nm[1], a->br[s], a->p[s], a->c_post[s], n, sink, l, norm_names[s][1]);
+        norm_apply(m, nm[1], a->br[s], a->p[s], a->c_post[s], n, sink, l, norm_tap_name(m, s, 1));
         r = a->p[s];
     }
     double *z = nm[2] ? a->z[s] : x_next;
@@ -316,7 +321,7 @@ static void sublayer(const ns_model *m, const ns_block *b, ns_workspace *w, laye
         z[i] = x[i] + (ls ? ls[i % d] : 1.0) * r[i];
     round_to(m, z, (long)n * d);
     if (nm[2])
-        norm_apply(m, nm[2], z, x_next, a->c_after[s], n, sink, l, norm_names[s][2]);
+        norm_apply(m, nm[2], z, x_next, a->c_after[s], n, sink, l, norm_tap_name(m, s, 2));
 }
 
 /* x_out = x_in + attn(N1 x_in) + mlp(N2 x_in), N2 = N1 when shared */

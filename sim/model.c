@@ -273,15 +273,15 @@ static void bind_pointers(ns_model *m, const model_offsets *o, const block_offse
         m->mlm_out_b = m->head_b;
 }
 
-/* cos/sin of t * base^(-2i/r) for t < seq, i < r/2 */
-static double *rope_table(int seq, int r, double base, int want_sin)
+/* cos/sin of t * base^(-2i/r) for t < seq, i < r/2; angle 0 for i >= live */
+static double *rope_table(int seq, int r, int live, double base, int want_sin)
 {
     double *tab = malloc(sizeof(double) * (size_t)seq * (size_t)(r / 2) + sizeof(double));
     if (!tab)
         return NULL;
     for (int t = 0; t < seq; t++)
         for (int i = 0; i < r / 2; i++) {
-            double ang = t * pow(base, -2.0 * i / r);
+            double ang = i < live ? t * pow(base, -2.0 * i / r) : 0.0;
             tab[(size_t)t * (r / 2) + i] = want_sin ? sin(ang) : cos(ang);
         }
     return tab;
@@ -318,9 +318,9 @@ static int derive_tables(ns_model *m, ns_err *e)
     int S = c->seq;
     for (int g = 0; g < 2 && c->pos == POS_ROPE; g++) {
         int l = g == 0 ? 0 : (c->global_every > 0 ? c->global_every - 1 : 0);
-        int r = config_rope_dims(c, l);
-        m->rope[g][0] = rope_table(S, r, config_rope_base(c, l), 0);
-        m->rope[g][1] = rope_table(S, r, config_rope_base(c, l), 1);
+        int r = config_rope_span(c, l), live = config_rope_dims(c, l) / 2;
+        m->rope[g][0] = rope_table(S, r, live, config_rope_base(c, l), 0);
+        m->rope[g][1] = rope_table(S, r, live, config_rope_base(c, l), 1);
         if (!m->rope[g][0] || !m->rope[g][1])
             return ns_fail(e, NS_ERUN, "out of memory for RoPE tables");
     }
