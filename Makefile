@@ -2,11 +2,11 @@
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fPIC
-LDLIBS   = -llapacke -lopenblas -lcjson -lz -lm
+LDLIBS   = -llapacke -lopenblas -lcjson -lz -lm -ldl
 PYTHON  ?= /usr/bin/python3
 
 # Debian packages: build (BLAS, LAPACKE, cJSON), plots (gnuplot), tests (PyTorch, NumPy).
-DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn
+DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn fortunes
 
 LIB_SRC  = $(wildcard norms/*.c) $(filter-out sim/cli/%,$(wildcard sim/*.c))
 CLI_SRC  = $(wildcard sim/cli/*.c)
@@ -18,14 +18,16 @@ BIN      = $(B)/normsim
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# example norm plugins (docs/plugins.md): examples/<name>.c -> build/examples/<name>.so
+EXAMPLES = $(patsubst examples/%.c,$(B)/examples/%.so,$(wildcard examples/*.c))
 
 # the same library and unit tests built with AddressSanitizer + UBSan
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_OBJ = $(LIB_SRC:%.c=$(B)/asan/obj/%.o)
 ASAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 
-.PHONY: all deps test run bench clean unit asan
-all: $(BIN) $(LIB)
+.PHONY: all deps test run repro bench clean unit asan
+all: $(BIN) $(LIB) $(EXAMPLES)
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -45,6 +47,10 @@ $(LIB): $(LIB_OBJ)
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(B)/examples/%.so: examples/%.c norms/norm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -I norms $< -o $@ -lm
 
 $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB)
 	@mkdir -p $(dir $@)
@@ -69,10 +75,12 @@ asan: $(ASAN_BIN)
 test: deps all unit asan
 	@PYTHON=$(PYTHON) bash tests/run.sh
 
-# The main job: the diagnostic on a LayerNorm and an RMSNorm GPT-2-style model, side by side.
-run: deps all
-	$(BIN) diagnose --arch gpt2 --norm layernorm,rmsnorm --d 256 --layers 4 --tokens 4096
-	$(BIN) diagnose --arch gpt2 --norm layernorm,rmsnorm --d 256 --layers 4 --tokens 4096 --gamma random
+# The main job: the paper's init-time reproduction over every archetype (paper-repro/).
+run: repro
+
+# Reproduce claims C3, C5, C6 at random init: tables, checks and figures in paper-repro/out.
+repro: deps all
+	@PYTHON=$(PYTHON) bash paper-repro/run.sh
 
 bench: deps all
 	@PYTHON=$(PYTHON) bash bench/run.sh

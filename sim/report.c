@@ -49,6 +49,7 @@ static void c_model(char *b, size_t n, const run_result *x, int a) { (void)a; sn
 static void c_shape(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "d%d L%d H%d T%d", x->cfg.d, x->cfg.layers, x->cfg.heads, x->cfg.seq); }
 static void c_tokens(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%ld (%s)", x->r.tokens, x->data); }
 static void c_gamma(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%s", x->gamma); }
+static void c_prec(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%s", x->precision ? x->precision : "f64"); }
 static void c_seed(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%llu", (unsigned long long)x->seed); }
 static void c_kernel(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%s", x->kernel_formula); }
 static void c_k(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%d", x->r.predicted_k); }
@@ -75,6 +76,7 @@ static void write_table(FILE *out, const run_result *runs, int n)
     row(out, "shape", c_shape, runs, n, 0);
     row(out, "tokens", c_tokens, runs, n, 0);
     row(out, "gamma", c_gamma, runs, n, 0);
+    row(out, "precision", c_prec, runs, n, 0);
     row(out, "seed", c_seed, runs, n, 0);
     row(out, "predicted kernel (final)", c_kernel, runs, n, 0);
     row(out, "predicted kernel dim", c_k, runs, n, 0);
@@ -110,7 +112,7 @@ static void write_csv(FILE *out, const run_result *runs, int n)
     int maxL = 0;
     for (int i = 0; i < n; i++)
         maxL = runs[i].cfg.layers > maxL ? runs[i].cfg.layers : maxL;
-    fputs("arch,norm,d,layers,heads,seq,vocab,tokens,data,seed,gamma,predicted_k,cos,cos_ones,"
+    fputs("arch,norm,d,layers,heads,seq,vocab,tokens,data,seed,gamma,precision,predicted_k,cos,cos_ones,"
           "lambda_min,lambda_2,lambda_max,rayleigh_rel,threshold,dead,verdict", out);
     for (int l = 0; l <= maxL; l++)
         fprintf(out, ",sigma_min.%d", l);
@@ -120,9 +122,9 @@ static void write_csv(FILE *out, const run_result *runs, int n)
     for (int i = 0; i < n; i++) {
         const run_result *x = &runs[i];
         const diag_report *r = &x->r;
-        fprintf(out, "%s,%s,%d,%d,%d,%d,%d,%ld,%s,%llu,%s,%d", x->cfg.arch, x->cfg.norm, x->cfg.d,
+        fprintf(out, "%s,%s,%d,%d,%d,%d,%d,%ld,%s,%llu,%s,%s,%d", x->cfg.arch, x->cfg.norm, x->cfg.d,
                 x->cfg.layers, x->cfg.heads, x->cfg.seq, x->cfg.vocab, r->tokens, x->data,
-                (unsigned long long)x->seed, x->gamma, r->predicted_k);
+                (unsigned long long)x->seed, x->gamma, x->precision ? x->precision : "f64", r->predicted_k);
         double v[] = {r->cos, r->cos_ones, r->lam_min, r->lam_2, r->lam_max, r->rayleigh_rel, r->threshold};
         for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
             csv_num(out, v[j]);
@@ -154,6 +156,7 @@ static cJSON *run_json(const run_result *x)
     cJSON_AddStringToObject(o, "data", x->data);
     cJSON_AddNumberToObject(o, "seed", (double)x->seed);
     cJSON_AddStringToObject(o, "gamma", x->gamma);
+    cJSON_AddStringToObject(o, "precision", x->precision ? x->precision : "f64");
     cJSON_AddStringToObject(o, "predicted_kernel", x->kernel_formula);
     cJSON_AddNumberToObject(o, "predicted_k", r->predicted_k);
     cJSON_AddItemToObject(o, "cos", num_or_null(r->cos));

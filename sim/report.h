@@ -11,6 +11,7 @@ typedef struct {
     const char *kernel_formula; /* from the norm's ops table */
     char gamma[32];             /* ones | random:<spread> */
     char data[32];              /* token source spec */
+    const char *precision;      /* storage precision of the activations ("f64", ...) */
     uint64_t seed;
     diag_report r;
 } run_result;

@@ -172,15 +172,15 @@ static int track(trainer *t, long step, double lr, double train_loss, double val
         for (int k = 0; k < 3; k++)
             csv_num(t->track, gs[k]);
         fprintf(t->track, ",%s\n", verdict_name(r.verdict));
-        if (i == 0 && res) {
-            if (step == 0 || isnan(res->cos_init)) {
-                res->cos_init = r.cos;
-                res->ray_init = r.rayleigh_rel;
-                res->dead_init = r.dead;
+        if (res) {
+            if (step == 0 || isnan(res->cos_init[i])) {
+                res->cos_init[i] = r.cos;
+                res->ray_init[i] = r.rayleigh_rel;
+                res->dead_init[i] = r.dead;
             }
-            res->cos_end = r.cos;
-            res->ray_end = r.rayleigh_rel;
-            res->dead_end = r.dead;
+            res->cos_end[i] = r.cos;
+            res->ray_end[i] = r.rayleigh_rel;
+            res->dead_end[i] = r.dead;
         }
         diag_report_free(&r);
     }
@@ -378,7 +378,9 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
 {
     trainer t;
     memset(res, 0, sizeof *res);
-    res->cos_init = NAN;
+    res->n_prec = o->n_track_prec;
+    for (int i = 0; i < 4; i++)
+        res->cos_init[i] = NAN;
     long start = 0;
     int rc = trainer_init(&t, m, o, e);
     if (!rc && o->resume)

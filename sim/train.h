@@ -30,8 +30,9 @@ typedef struct {
     double train_loss;      /* mean over the last 10% of steps (at least the last one) */
     double val_loss_init, val_loss;
     double unigram_entropy; /* nats per token of the training split's unigram (tokens) */
-    double cos_init, cos_end, ray_init, ray_end; /* at the first tracked precision */
-    int dead_init, dead_end;
+    int n_prec;             /* per tracked precision, in the order asked: */
+    double cos_init[4], cos_end[4], ray_init[4], ray_end[4];
+    int dead_init[4], dead_end[4];
 } train_result;
 
 /* Train m in place (m built by the caller; on resume, loaded from the checkpoint). */

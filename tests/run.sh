@@ -39,6 +39,7 @@ for t in build/asan/tests/test_*; do
     run_suite "asan/$(basename "$t")" "$t"
 done
 run_suite cli bash tests/cli/test_cli.sh
+run_suite train bash tests/cli/test_train.sh
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else

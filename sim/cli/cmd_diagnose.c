@@ -116,6 +116,7 @@ static int run_one(const diagnose_opts *o, const char *norm, run_result *out, ns
     memset(out, 0, sizeof *out);
     out->cfg = m.cfg;
     out->kernel_formula = m.norm->kernel_formula;
+    out->precision = precision_name(m.prec);
     out->seed = o->model.seed;
     model_opts_gamma_name(&o->model, out->gamma, sizeof out->gamma);
     snprintf(out->data, sizeof out->data, "%s", o->data ? o->data : batch_source_default(&m.cfg));
@@ -130,8 +131,12 @@ int cmd_diagnose(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         fputs(diagnose_help, stdout);
+        fprintf(stdout, "\n%s\n%s", diagnose_acts_help, diagnose_ckpt_help);
         return 0;
     }
+    int routed = diagnose_route(argc, argv); /* --acts, --checkpoint */
+    if (routed >= 0)
+        return routed;
     diagnose_opts o;
     ns_err e = {0};
     char list[1024], *norms[16];

@@ -151,8 +151,9 @@ static int parse(int argc, char **argv, cli_train *c, ns_err *e)
     return NS_OK;
 }
 
-/* the output folder: created if missing; must be writable; a new run must not overwrite one */
-static int prepare_out(const cli_train *c, ns_err *e)
+/* the output folder: created if missing (*created = 1); must be writable; a new run must
+ * not overwrite one */
+static int prepare_out(const cli_train *c, int *created, ns_err *e)
 {
     const char *dir = c->t.out;
     struct stat st;
@@ -161,6 +162,7 @@ static int prepare_out(const cli_train *c, ns_err *e)
             return ns_fail(e, NS_EUSAGE, "--resume %s: no such folder", dir);
         if (mkdir(dir, 0777) != 0)
             return ns_fail(e, NS_EUSAGE, "cannot create %s: %s", dir, strerror(errno));
+        *created = 1;
     } else if (!S_ISDIR(st.st_mode))
         return ns_fail(e, NS_EUSAGE, "%s is not a folder", dir);
     if (access(dir, W_OK) != 0)
@@ -196,28 +198,46 @@ static int build_model(const cli_train *c, ns_model *m, ns_err *e)
     return rc;
 }
 
+/* deepening = |p'Cp / lambda_max| at init over the same at the end */
+static double deepening(const train_result *r, int i) { return fabs(r->ray_init[i]) / fabs(r->ray_end[i]); }
+
+static cJSON *num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+static void print_json(const cli_train *c, const ns_model *m, const train_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "arch", m->cfg.arch);
+    cJSON_AddStringToObject(o, "norm", m->cfg.norm);
+    cJSON_AddStringToObject(o, "data", c->t.data);
+    cJSON_AddNumberToObject(o, "steps", (double)r->steps_done);
+    cJSON_AddItemToObject(o, "train_loss", num(r->train_loss));
+    cJSON_AddItemToObject(o, "val_loss_init", num(r->val_loss_init));
+    cJSON_AddItemToObject(o, "val_loss", num(r->val_loss));
+    cJSON_AddItemToObject(o, "unigram_entropy", num(r->unigram_entropy));
+    cJSON *arr = cJSON_AddArrayToObject(o, "tracked");
+    for (int i = 0; i < r->n_prec; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "precision", precision_name(c->t.track_prec[i]));
+        cJSON_AddItemToObject(p, "cos_init", num(r->cos_init[i]));
+        cJSON_AddItemToObject(p, "cos_end", num(r->cos_end[i]));
+        cJSON_AddItemToObject(p, "rayleigh_rel_init", num(r->ray_init[i]));
+        cJSON_AddItemToObject(p, "rayleigh_rel_end", num(r->ray_end[i]));
+        cJSON_AddItemToObject(p, "deepening", num(deepening(r, i)));
+        cJSON_AddNumberToObject(p, "dead_init", r->dead_init[i]);
+        cJSON_AddNumberToObject(p, "dead_end", r->dead_end[i]);
+        cJSON_AddItemToArray(arr, p);
+    }
+    char *s = cJSON_Print(o);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    cJSON_Delete(o);
+}
+
 static void print_summary(const cli_train *c, const ns_model *m, const train_result *r)
 {
-    double deep = r->ray_init / r->ray_end;
     if (c->format == 1) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "arch", m->cfg.arch);
-        cJSON_AddStringToObject(o, "norm", m->cfg.norm);
-        cJSON_AddStringToObject(o, "data", c->t.data);
-        cJSON_AddNumberToObject(o, "steps", (double)r->steps_done);
-        const struct { const char *k; double v; } f[] = {
-            {"train_loss", r->train_loss}, {"val_loss_init", r->val_loss_init}, {"val_loss", r->val_loss},
-            {"unigram_entropy", r->unigram_entropy}, {"cos_init", r->cos_init}, {"cos_end", r->cos_end},
-            {"rayleigh_rel_init", r->ray_init}, {"rayleigh_rel_end", r->ray_end}, {"deepening", deep}};
-        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-            cJSON_AddItemToObject(o, f[i].k, isfinite(f[i].v) ? cJSON_CreateNumber(f[i].v) : cJSON_CreateNull());
-        cJSON_AddNumberToObject(o, "dead_init", r->dead_init);
-        cJSON_AddNumberToObject(o, "dead_end", r->dead_end);
-        char *s = cJSON_Print(o);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        cJSON_Delete(o);
+        print_json(c, m, r);
         return;
     }
     printf("%-26s %s/%s on %s, %ld steps\n", "run", m->cfg.arch, m->cfg.norm, c->t.data, r->steps_done);
@@ -225,9 +245,13 @@ static void print_summary(const cli_train *c, const ns_model *m, const train_res
     printf("%-26s %.4f -> %.4f\n", "validation loss", r->val_loss_init, r->val_loss);
     if (isfinite(r->unigram_entropy))
         printf("%-26s %.4f nats\n", "unigram entropy", r->unigram_entropy);
-    printf("%-26s %.12f -> %.12f\n", "|cos(p, v)|", r->cos_init, r->cos_end);
-    printf("%-26s %.3e -> %.3e (deepening x%.3g)\n", "p'Cp / lambda_max", r->ray_init, r->ray_end, deep);
-    printf("%-26s %d -> %d\n", "dead directions", r->dead_init, r->dead_end);
+    for (int i = 0; i < r->n_prec; i++) {
+        const char *p = precision_name(c->t.track_prec[i]);
+        printf("[%s] %-21s %.12f -> %.12f\n", p, "|cos(p, v)|", r->cos_init[i], r->cos_end[i]);
+        printf("[%s] %-21s %.3e -> %.3e (deepening x%.3g)\n", p, "p'Cp / lambda_max", r->ray_init[i],
+               r->ray_end[i], deepening(r, i));
+        printf("[%s] %-21s %d -> %d\n", p, "dead directions", r->dead_init[i], r->dead_end[i]);
+    }
     printf("%-26s %s/track.csv, %s/checkpoint.safetensors\n", "written", c->t.out, c->t.out);
 }
 
@@ -247,12 +271,25 @@ int cmd_train(int argc, char **argv)
         return cli_error(&e);
     if (!c.t.data)
         c.t.data = cfg.input == INPUT_PATCHES ? "digits" : "text";
-    if (prepare_out(&c, &e) || build_model(&c, &m, &e))
+    int created = 0;
+    if (prepare_out(&c, &created, &e))
         return cli_error(&e);
     train_result r;
-    int rc = train_run(&m, &c.t, &r, &e);
-    if (!rc)
-        print_summary(&c, &m, &r);
-    model_free(&m);
+    int rc = build_model(&c, &m, &e);
+    if (!rc) {
+        rc = train_run(&m, &c.t, &r, &e);
+        if (!rc)
+            print_summary(&c, &m, &r);
+        model_free(&m);
+    }
+    if (rc && created) { /* a run that failed before its first checkpoint leaves no folder */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/checkpoint.safetensors", c.t.out);
+        if (access(path, F_OK) != 0) {
+            snprintf(path, sizeof path, "%s/track.csv", c.t.out);
+            remove(path);
+            rmdir(c.t.out);
+        }
+    }
     return rc ? cli_error(&e) : 0;
 }
