@@ -5,7 +5,10 @@
 #include "model_opts.h"
 #include "../data.h"
 #include "../forward.h"
+#include "../backward.h"
+#include "../loss.h"
 #include "../npy.h"
+#include "../rng.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -31,6 +34,9 @@ static const char export_help[] =
     "  --out DIR            output folder (created)\n"
     "  --tokens N           tokens: a multiple of --seq, or at most one sequence (default 256);\n"
     "                       image models: whole images covering at least N rows\n"
+    "  --grads              also the gradient of the mean cross-entropy of random targets\n"
+    "                       (the data stream's): DIR/targets.npy (int32, one per logit row),\n"
+    "                       DIR/loss.npy, DIR/grads/<tensor>.npy (shaped as the weights)\n"
     "  --data SPEC          input: uniform | zipf[:S] (tokens, default uniform),\n"
     "                       digits[:PATH] | synthetic (images, default digits)\n";
 
@@ -166,14 +172,58 @@ static int write_weights(const char *dir, const ns_model *m, ns_err *e)
     return NS_OK;
 }
 
+/* With --grads: random targets (data stream) for every logit row, the mean cross-entropy,
+ * and dL/dparams by model_backward, written as targets.npy, loss.npy, grads/<tensor>.npy */
+static int export_grads(const char *dir, const ns_model *m, ns_workspace *w, const ns_batch *in,
+                        const double *logits, uint64_t seed, ns_err *e)
+{
+    const int V = m->cfg.vocab, L = model_logit_rows(m, in->B, in->T);
+    int *target = malloc(sizeof(int) * (size_t)L);
+    double *dlogits = malloc(sizeof(double) * (size_t)L * V), *grads = calloc(m->n_params, sizeof(double));
+    ns_grads_ws g;
+    int rc = target && dlogits && grads ? grads_ws_create(&g, m, in->B * in->T, in->T, e)
+                                        : ns_fail(e, NS_ERUN, "out of memory for gradients");
+    if (!rc) {
+        pcg32 r;
+        pcg32_seed(&r, seed, RNG_PROBE);
+        for (int i = 0; i < L; i++)
+            target[i] = (int)rng_below(&r, (uint32_t)V);
+        double loss = cross_entropy(logits, target, L, V, dlogits);
+        model_backward(m, w, &g, in, logits, dlogits, grads);
+        grads_ws_free(&g);
+        char path[4096];
+        size_t one = 1, ls = (size_t)L;
+        snprintf(path, sizeof path, "%s/targets.npy", dir);
+        rc = npy_write_i32(path, target, 1, &ls, e);
+        snprintf(path, sizeof path, "%s/loss.npy", dir);
+        if (!rc)
+            rc = npy_write_f64(path, &loss, 1, &one, e);
+        snprintf(path, sizeof path, "%s/grads", dir);
+        if (!rc)
+            rc = make_dir(path, e);
+        for (int i = 0; !rc && i < m->n_tensors; i++) {
+            const ns_tensor *t = &m->tensors[i];
+            size_t shape[2] = {(size_t)t->rows, (size_t)t->cols};
+            snprintf(path, sizeof path, "%s/grads/%s.npy", dir, t->name);
+            rc = t->rows == 1 ? npy_write_f64(path, grads + t->offset, 1, shape + 1, e)
+                              : npy_write_f64(path, grads + t->offset, 2, shape, e);
+        }
+    }
+    free(target);
+    free(dlogits);
+    free(grads);
+    return rc;
+}
+
 /* one forward of B sequences of T rows from the data source; taps and logits to files */
 static int export_forward(const char *dir, const ns_model *m, batch_source *src, int B, int T,
-                          ns_err *e)
+                          int with_grads, uint64_t seed, ns_err *e)
 {
     ns_workspace w;
     const int V = m->cfg.vocab, L = model_logit_rows(m, B, T);
     double *logits = malloc(sizeof(double) * (size_t)L * V);
-    int rc = logits ? workspace_create(&w, m, B * T, T, e) : ns_fail(e, NS_ERUN, "out of memory");
+    int rc = logits ? (with_grads ? workspace_create_train(&w, m, B * T, T, e) : workspace_create(&w, m, B * T, T, e))
+                    : ns_fail(e, NS_ERUN, "out of memory");
     if (rc) {
         free(logits);
         return rc;
@@ -201,6 +251,8 @@ static int export_forward(const char *dir, const ns_model *m, batch_source *src,
     snprintf(path, sizeof path, "%s/logits.npy", dir);
     if (!rc)
         rc = npy_write_f64(path, logits, 2, ls, e);
+    if (!rc && with_grads)
+        rc = export_grads(dir, m, &w, &batch, logits, seed, e);
     workspace_free(&w);
     free(logits);
     return rc;
@@ -210,7 +262,8 @@ static int export_forward(const char *dir, const ns_model *m, batch_source *src,
 static void remove_partial(const char *dir, const ns_model *m)
 {
     char path[4200];
-    static const char *top[] = {"config.json", "tokens.npy", "images.npy", "logits.npy"};
+    static const char *top[] = {"config.json", "tokens.npy", "images.npy", "logits.npy",
+                                "targets.npy", "loss.npy"};
     for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, top[i]);
         remove(path);
@@ -220,6 +273,12 @@ static void remove_partial(const char *dir, const ns_model *m)
         remove(path);
     }
     snprintf(path, sizeof path, "%s/weights", dir);
+    rmdir(path);
+    for (int i = 0; i < m->n_tensors; i++) {
+        snprintf(path, sizeof path, "%s/grads/%s.npy", dir, m->tensors[i].name);
+        remove(path);
+    }
+    snprintf(path, sizeof path, "%s/grads", dir);
     rmdir(path);
     snprintf(path, sizeof path, "%s/taps", dir);
     DIR *d = opendir(path);
@@ -245,6 +304,7 @@ int cmd_export(int argc, char **argv)
     model_opts_default(&mo);
     const char *dir = NULL, *data = NULL, *v;
     long tokens = 256;
+    int grads = 0;
     ns_err e = {0};
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
@@ -260,6 +320,8 @@ int cmd_export(int argc, char **argv)
         } else if ((r = arg_value(&it, "--tokens", &v, &e)) != 0) {
             if (r < 0 || parse_long(v, "--tokens", 1, 1L << 20, &tokens, &e))
                 return cli_error(&e);
+        } else if (arg_flag(&it, "--grads")) {
+            grads = 1;
         } else if ((r = arg_value(&it, "--data", &v, &e)) != 0) {
             if (r < 0)
                 return cli_error(&e);
@@ -305,7 +367,7 @@ int cmd_export(int argc, char **argv)
     if (!rc)
         rc = write_weights(dir, &m, &e);
     if (!rc)
-        rc = export_forward(dir, &m, &src, B, T, &e);
+        rc = export_forward(dir, &m, &src, B, T, grads, mo.seed, &e);
     if (rc && made)
         remove_partial(dir, &m);
     if (have_src)
