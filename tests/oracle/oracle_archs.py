@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch float64 oracle for normsim's forward pass, one case per family and more.
+"""PyTorch float64 oracle for normsim's forward and backward passes, one case per family
+and more.
 
 usage: oracle_archs.py [-v] [--normsim PATH] [--keep DIR] [--only NAME[,NAME...]]
 
@@ -18,9 +19,24 @@ This script then rebuilds the model independently in PyTorch float64 and compare
     features) with the sizes of the config:
         rel = max|c - torch| / max|torch|  <=  1e-10   per tensor.
     A tap the facts imply but the export lacks is a failure.
+  * cases exported with --grads (every case but the init ones): the same model with the
+    exported weights as float64 leaf tensors (requires_grad) computes the mean
+    F.cross_entropy of the logits (one row per token, or per image) against
+    targets.npy, compared with loss.npy (relative error <= 1e-12); loss.backward() gives
+    every parameter's gradient, compared with grads/<tensor>.npy (normsim's
+    sim/backward.c):  max|c - torch| / max|torch| <= 1e-9 per tensor. A tied tensor is
+    one leaf, so autograd sums its two uses. A missing gradient file is a failure. If
+    autograd's gradient is exactly 0, C's must be too (max|c| <= 1e-300). The key bias
+    without RoPE or a k norm has a gradient that is 0 in exact arithmetic (the softmax
+    removes q_i . b_k), so both sides hold rounding noise: there both max|c| and
+    max|torch| must be <= 1e-9 x max|dL/dW_k| of the layer (see zero_grad_scale).
 
 Negative controls (per case, only when the case passed): one weight nudged by 1e-6, one
 tap removed, one feature flipped in the config: each must be reported as a failure.
+With --grads also: the largest entry of one gradient nudged by 1e-8 of its tensor's
+max, one gradient file removed, the loss nudged by 1e-11 relative, a zero-in-exact-
+arithmetic gradient nudged, and (tied token models) autograd with the head's use of the
+embedding detached, which must disagree with normsim's summed gradient.
 Perturbed cases also run the family's mutations: the oracle's own model with one fact
 changed (the GELU variant, the RoPE pairing, the window edge, ...) must disagree with
 the export, so every fact a family has is shown to be exercised by the data. When a
@@ -28,8 +44,8 @@ case fails, the mutations that would make it pass are printed: they say what the
 model computes instead.
 
 One line per failed check, one summary line per case, a table of the largest relative
-error per family, and last `oracle: N passed, N failed`; exit 1 if anything failed,
-2 on bad usage.
+error per family (forward, then gradients), and last `oracle: N passed, N failed`;
+exit 1 if anything failed, 2 on bad usage.
 
 Where normsim deliberately differs from Hugging Face, the oracle follows normsim and
 says so in a comment marked "normsim:".
@@ -48,6 +64,9 @@ import torch
 import torch.nn.functional as F
 
 TOL = 1e-10
+GRAD_TOL = 1e-9   # per gradient tensor: max|c - torch| / max|torch|
+LOSS_TOL = 1e-12  # the loss: |c - torch| / |torch|
+TINY = 1e-300     # a gradient autograd finds exactly 0 must be (nearly) exactly 0 in C too
 STD_TOL = 0.25  # init check: relative tolerance on a sample std (n >= 256: > 5 sigma)
 torch.set_default_dtype(torch.float64)
 
@@ -64,7 +83,10 @@ class Report:
         self.case, self.quiet, self.verbose = case, quiet, verbose
         self.passed = self.failed = 0
         self.worst = (0.0, None)
+        self.gworst = (0.0, None)  # gradients (and the loss), tracked apart from the forward
+        self.zeros = 0  # gradients checked as zero in exact arithmetic (not in gworst)
         self.failures = []
+        self.tref = None  # with --grads: the torch loss and gradients, for the controls
 
     def fail(self, what, why):
         self.failed += 1
@@ -103,6 +125,41 @@ class Report:
             self.worst = (rel, what)
         self.ok(what, rel)
 
+    def compare_grad(self, what, c, ref, tol=GRAD_TOL, zero_scale=None):
+        """a gradient (or the loss): c numpy from the C export (None: missing), ref numpy
+        from autograd. rel = max|c - torch| / max|torch| <= tol. If max|torch| is exactly 0,
+        max|c| must be <= TINY. zero_scale: the gradient is zero in exact arithmetic (both
+        sides hold only rounding noise): max|c| and max|torch| must be <= tol * zero_scale."""
+        if c is None:
+            return self.fail(what, "missing from the export")
+        if c.dtype != np.float64:
+            return self.fail(what, f"dtype {c.dtype}, expected float64")
+        if c.shape != ref.shape:
+            return self.fail(what, f"shape {c.shape}, expected {ref.shape}")
+        num = float(np.max(np.abs(c - ref))) if c.size else 0.0
+        den = float(np.max(np.abs(ref))) if ref.size else 0.0
+        cmax = float(np.max(np.abs(c))) if c.size else 0.0
+        if not (math.isfinite(num) and math.isfinite(den)):
+            return self.fail(what, f"non-finite values (max|c-torch| {num}, max|torch| {den})")
+        if zero_scale is not None:
+            bound = tol * zero_scale
+            if not (cmax <= bound and den <= bound):
+                return self.fail(what, f"zero in exact arithmetic, but max|c| {cmax:.3g}, max|torch| {den:.3g} "
+                                       f"exceed {tol:g} x {zero_scale:.3g}")
+            self.zeros += 1
+            return self.ok(what + " (zero in exact arithmetic)", max(cmax, den) / zero_scale if zero_scale else 0.0)
+        elif den == 0:
+            if not cmax <= TINY:
+                return self.fail(what, f"autograd's gradient is exactly 0, C's max|c| is {cmax:.3g}")
+            rel = 0.0
+        else:
+            rel = num / den
+            if not rel <= tol:
+                return self.fail(what, f"rel err {rel:.3g} > {tol:g} (max|c-torch| {num:.3g}, max|torch| {den:.3g})")
+        if rel >= self.gworst[0]:
+            self.gworst = (rel, what)
+        self.ok(what, rel)
+
 
 # ---------------------------------------------------------------------------------------
 # The export
@@ -131,6 +188,16 @@ class Export:
             self.images = np.load(os.path.join(path, "images.npy"))
         lp = os.path.join(path, "logits.npy")
         self.logits = np.load(lp) if os.path.exists(lp) else None
+        # with --grads: targets.npy, loss.npy, grads/<tensor>.npy (None when absent)
+        self.targets = self.loss = self.grads = None
+        for name in ("targets", "loss"):
+            fp = os.path.join(path, name + ".npy")
+            if os.path.exists(fp):
+                setattr(self, name, np.load(fp))
+        gdir = os.path.join(path, "grads")
+        if os.path.isdir(gdir):
+            self.grads = {fn[:-4]: np.load(os.path.join(gdir, fn))
+                          for fn in sorted(os.listdir(gdir)) if fn.endswith(".npy")}
 
     def copy(self):
         c = Export.__new__(Export)
@@ -138,6 +205,7 @@ class Export:
         c.cfg = copy.deepcopy(self.cfg)
         c.weights = dict(self.weights)
         c.taps = dict(self.taps)
+        c.grads = None if self.grads is None else dict(self.grads)
         return c
 
 
@@ -713,10 +781,13 @@ def head(s, W, y):
     if s["mlm_head"]:  # BertLMPredictionHead: transform (dense, gelu, LayerNorm), tied decoder + bias
         h = F.gelu(F.linear(y, W["head.transform.weight"], W["head.transform.bias"]))
         h = apply_norm(s, W, "head.norm", h)
-        return F.linear(h, W["embed.tokens.weight"], W["head.bias"])
+        w = W["embed.tokens.weight"]
+        return F.linear(h, w.detach() if s.get("untie_grad") else w, W["head.bias"])
     if s["head_scale_rsqrt_d"]:  # T5 tied: sequence_output * model_dim ** -0.5
         y = y * s["d"] ** -0.5
     w = W["embed.tokens.weight"] if s["tied"] else W["head.weight"]
+    if s["tied"] and s.get("untie_grad"):  # gradient mutation: the head's use not summed in
+        w = w.detach()
     b = None if s.get("no_head_bias") else W.get("head.bias")
     logits = F.linear(y, w, b)
     if s["logit_scale"]:  # Cohere
@@ -763,14 +834,85 @@ def expected_taps(s):
     return taps + [f"resid.{s['L']}", "final.in", "final.out"]
 
 
-def compare_forward(ex, s, rep):
-    W = {k: torch.from_numpy(v) for k, v in ex.weights.items()}
-    inp = torch.from_numpy(ex.images) if s["input"] == "patches" else torch.from_numpy(ex.tokens.astype(np.int64))
-    with torch.no_grad():
-        taps, logits = forward(s, W, inp)
+def model_input(ex, s):
+    return torch.from_numpy(ex.images) if s["input"] == "patches" else torch.from_numpy(ex.tokens.astype(np.int64))
+
+
+def check_targets(ex, s, inp, rep):
+    """targets.npy: int32, one class in [0, V) per logit row (one per image, or one per
+    token); loss.npy: float64 (1,)"""
+    rows = inp.shape[0] if s["input"] == "patches" else inp.shape[0] * inp.shape[1]
+    V = s["V"]
+    t, lo = ex.targets, ex.loss
+    problems = []
+    if t is None:
+        problems.append("targets.npy missing")
+    elif t.dtype != np.int32 or t.shape != (rows,) or (t.size and (t.min() < 0 or t.max() >= V)):
+        problems.append(f"targets.npy is {t.dtype} {t.shape}, expected int32 ({rows},) in [0, {V})")
+    if lo is None:
+        problems.append("loss.npy missing")
+    elif lo.dtype != np.float64 or lo.shape != (1,):
+        problems.append(f"loss.npy is {lo.dtype} {lo.shape}, expected float64 (1,)")
+    if problems:
+        rep.fail("export grads layout", "; ".join(problems))
+        return False
+    rep.ok("export grads layout")
+    return True
+
+
+def autograd(ex, s, inp=None):
+    """the float64 model with the exported weights as leaf tensors: taps, logits, the mean
+    cross-entropy against targets.npy and {tensor: dL/dtensor} by loss.backward(). A tensor
+    used twice (tied embeddings) is one leaf, so autograd sums both uses."""
+    W = {k: torch.from_numpy(v).requires_grad_(True) for k, v in ex.weights.items()}
+    taps, logits = forward(s, W, model_input(ex, s) if inp is None else inp)
+    loss = F.cross_entropy(logits, torch.from_numpy(ex.targets.astype(np.int64)), reduction="mean")
+    loss.backward()
+    grads = {k: (w.grad.numpy() if w.grad is not None else np.zeros_like(ex.weights[k])) for k, w in W.items()}
+    return taps, logits, loss.detach().numpy().reshape(1), grads
+
+
+def zero_grad_scale(s, name, tgrads):
+    """the scale of the rounding noise of a gradient that is zero in exact arithmetic, or
+    None. One case: the key bias when keys are neither rotated nor normalised (no RoPE, no
+    k norm). It adds q_i . b_k to every score of row i, which the softmax removes, so
+    dL/db_k = sum_t dL/dk_t = 0 exactly; computed, both sides hold rounding noise
+    (~1e-16 of the terms). Scale: max|dL/dW_k| of the same layer, whose terms
+    dL/dk_t h_t^T are of the same size (h: a normalised row)."""
+    if name.endswith(".attn.k.bias") and s["positions"] != "rope" and s["qk_norm"] == "none":
+        return float(np.max(np.abs(tgrads[name[:-len("bias")] + "weight"])))
+    return None
+
+
+def compare_grads(ex, s, rep, tref):
+    """loss.npy against torch's, and every grads/<tensor>.npy against autograd's"""
+    tloss, tgrads = tref
+    rep.compare_grad("loss", ex.loss, tloss, tol=LOSS_TOL)
+    if ex.grads is None:
+        return rep.fail("grads", "the export has no grads/ folder")
+    extra = sorted(set(ex.grads) - set(tgrads))
+    if extra:
+        rep.fail("grads", f"gradients of no tensor: {extra[:6]}")
+    for name in expected_tensors(s):
+        rep.compare_grad("grad " + name, ex.grads.get(name), tgrads[name],
+                         zero_scale=zero_grad_scale(s, name, tgrads))
+
+
+def compare_forward(ex, s, rep, grads=False):
+    inp = model_input(ex, s)
+    grads = grads and check_targets(ex, s, inp, rep)  # (else a failure, and the forward only)
+    if grads:
+        taps, logits, tloss, tgrads = autograd(ex, s, inp)
+    else:
+        W = {k: torch.from_numpy(v) for k, v in ex.weights.items()}
+        with torch.no_grad():
+            taps, logits = forward(s, W, inp)
     for name in expected_taps(s):
         rep.compare("tap " + name, ex.taps.get(name), taps[name])
     rep.compare("logits", ex.logits, logits)
+    if grads:
+        rep.tref = (tloss, tgrads)
+        compare_grads(ex, s, rep, rep.tref)
 
 
 # ---------------------------------------------------------------------------------------
@@ -781,7 +923,11 @@ def case_norm(arch, opts):
     return w[w.index("--norm") + 1] if "--norm" in w else FAMILY[arch]["norm"]
 
 
-def check_case(ex, arch, opts, rep, mutate=None):
+def case_grads(opts):
+    return "--grads" in opts.split()
+
+
+def check_case(ex, arch, opts, rep, mutate=None, grads=False):
     """every check of one export; returns the spec (None if it could not be built)"""
     fact = FAMILY[arch]
     norm = case_norm(arch, opts)
@@ -800,7 +946,7 @@ def check_case(ex, arch, opts, rep, mutate=None):
         check_init(ex, s, str(cfg.get("gamma")), rep)
     if mutate:
         mutate(s)
-    compare_forward(ex, s, rep)
+    compare_forward(ex, s, rep, grads)
     return s
 
 
@@ -832,6 +978,54 @@ def negative_controls(ex, arch, opts, s):
     yield f"feature {key} flipped in config.json", quiet_failures(flipped, arch, opts)
 
 
+def quiet_grad_failures(ex, s, tref):
+    rep = Report("", quiet=True)
+    try:
+        compare_grads(ex, s, rep, tref)
+    except Exception as err:
+        rep.fail("oracle", repr(err))
+    return rep.failed
+
+
+def grad_controls(ex, s, tref):
+    """(what, failures reported) for each gradient control; each must report some failure.
+    They reuse autograd's loss and gradients tref (the torch side is unchanged)."""
+    L = s["L"]
+    nudged = ex.copy()
+    gname = f"h.{L - 1}.mlp.down.weight"
+    g = ex.grads[gname].copy()
+    i = np.unravel_index(np.argmax(np.abs(g)), g.shape)
+    g[i] += 1e-8 * float(np.max(np.abs(g)))
+    nudged.grads[gname] = g
+    yield f"grad {gname}{list(i)} += 1e-8 max|grad|", quiet_grad_failures(nudged, s, tref)
+    holed = ex.copy()
+    gone = "h.0.attn.q.weight"
+    del holed.grads[gone]
+    yield f"grads/{gone}.npy removed", quiet_grad_failures(holed, s, tref)
+    lossy = ex.copy()
+    lossy.loss = ex.loss * (1 + 1e-11)
+    yield "loss x (1 + 1e-11)", quiet_grad_failures(lossy, s, tref)
+    zname = "h.0.attn.k.bias"
+    scale = zero_grad_scale(s, zname, tref[1]) if zname in tref[1] else None
+    if scale is not None:  # a gradient zero in exact arithmetic: C's must stay at rounding
+        zeroed = ex.copy()
+        z = ex.grads[zname].copy()
+        z[0] += 1e-8 * scale
+        zeroed.grads[zname] = z
+        yield f"grad {zname}[0] += 1e-8 max|grad k.weight| (zero in exact arithmetic)", \
+            quiet_grad_failures(zeroed, s, tref)
+    if s["tied"] and s["input"] == "tokens":
+        # the tied embedding's gradient must be the sum of its two uses: autograd with the
+        # head's use detached must disagree (the forward is unchanged)
+        untied = dict(s, untie_grad=True)
+        try:
+            _, _, tl, tg = autograd(ex, untied)
+            n = quiet_grad_failures(ex, s, (tl, tg))
+        except Exception:
+            n = 1
+        yield "tied embedding: the head's use not summed in", n
+
+
 def mutations_for(arch, s):
     """the family's mutations that change its spec s (a swapped norm can make one moot)"""
     out = []
@@ -860,13 +1054,15 @@ def run_case(name, arch, opts, normsim, tmp, verbose, totals, by_family):
             rep.fail("export", f"cannot read {out}: {err}")
     if ex is not None:
         try:
-            s = check_case(ex, arch, opts, rep)
+            s = check_case(ex, arch, opts, rep, grads=case_grads(opts))
         except Exception as err:  # a crash in the oracle is a failed check, never a pass
             rep.fail("oracle", f"{type(err).__name__}: {err}")
         extra = sorted(set(ex.taps) - set(expected_taps(s))) if s else []
         if extra:
             print(f"note {name}: taps not checked (unknown to the oracle): {', '.join(extra)}")
     worst = f"max rel err {rep.worst[0]:.2g} ({rep.worst[1]})" if rep.worst[1] else "no comparisons passed"
+    if rep.gworst[1]:
+        worst += f"; gradients: max rel err {rep.gworst[0]:.2g} ({rep.gworst[1]})"
     summary = f"oracle: {name} [{arch}, {case_norm(arch, opts)}]: {worst}"
     if s is not None and rep.failed == 0:
         caught = 0
@@ -879,7 +1075,13 @@ def run_case(name, arch, opts, normsim, tmp, verbose, totals, by_family):
             rep.check(f"mutation {mname}", n > 0,
                       "the export cannot tell this mutation apart: the fact is not exercised")
             caught += n > 0
-        summary += f"; caught {caught}/{3 + len(muts)} controls and mutations"
+        ngrad = 0
+        if rep.tref is not None:
+            for what, n in grad_controls(ex, s, rep.tref):
+                rep.check(f"control {what}", n > 0, "the oracle reported no failure")
+                caught += n > 0
+                ngrad += 1
+        summary += f"; caught {caught}/{3 + ngrad + len(muts)} controls and mutations"
     elif s is not None:
         # which single changed fact would make the export agree? (what C computes instead)
         agree = [mname for mname, m in mutations_for(arch, s) if quiet_failures(ex, arch, opts, m) == 0]
@@ -887,9 +1089,15 @@ def run_case(name, arch, opts, normsim, tmp, verbose, totals, by_family):
             print(f"diagnosis {name}: the export agrees with the oracle when: " + "; ".join(agree))
     if verbose or rep.failed:
         print(f"{summary}; {rep.passed} passed, {rep.failed} failed")
-    fam = by_family.setdefault(arch, {"worst": 0.0, "where": "", "cases": 0, "checks": 0, "failed": 0})
+    fam = by_family.setdefault(arch, {"worst": 0.0, "where": "", "cases": 0, "checks": 0, "failed": 0,
+                                      "gcases": 0, "gworst": 0.0, "gwhere": "", "zeros": 0})
     if rep.worst[1] and rep.worst[0] >= fam["worst"]:
         fam["worst"], fam["where"] = rep.worst[0], f"{name}: {rep.worst[1]}"
+    if case_grads(opts):
+        fam["gcases"] += 1
+        fam["zeros"] += rep.zeros
+    if rep.gworst[1] and rep.gworst[0] >= fam["gworst"]:
+        fam["gworst"], fam["gwhere"] = rep.gworst[0], f"{name}: {rep.gworst[1]}"
     fam["cases"] += 1
     fam["checks"] += rep.passed + rep.failed
     fam["failed"] += rep.failed
@@ -915,7 +1123,7 @@ def main(argv):
             else:
                 raise IndexError(a)
     except IndexError:
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        print(next(l for l in __doc__.splitlines() if l.startswith("usage:")), file=sys.stderr)
         return 2
     normsim = normsim or os.environ.get("NORMSIM") or os.path.join(root, "build", "normsim")
     cases = [c for c in CASES if only is None or c[0] in only or c[1] in only]
@@ -923,6 +1131,10 @@ def main(argv):
     totals = [0, 0]
     if missing and only is None:
         print(f"FAIL oracle: no case for {sorted(missing)}")
+        totals[1] += 1
+    missing = set(FAMILY) - {c[1] for c in CASES if case_grads(c[2])}
+    if missing and only is None:
+        print(f"FAIL oracle: no --grads case for {sorted(missing)}")
         totals[1] += 1
     if keep:
         if os.path.exists(keep):
@@ -946,6 +1158,12 @@ def main(argv):
             state = "ok" if w["failed"] == 0 else f"{w['failed']} FAILED"
             print(f"  {arch:10s} {w['cases']} cases {w['checks']:4d} checks  {state:10s} "
                   f"{w['worst']:8.2g}  {w['where']}")
+    print("oracle: gradients per family: cases with --grads; largest relative error of a passing "
+          "gradient or loss; gradients zero in exact arithmetic")
+    for arch in FAMILY:
+        if arch in worst and worst[arch]["gcases"]:
+            w = worst[arch]
+            print(f"  {arch:10s} {w['gcases']} cases  {w['gworst']:8.2g}  {w['zeros']:2d} zero  {w['gwhere']}")
     print(f"oracle: {totals[0]} passed, {totals[1]} failed")
     return 1 if totals[1] else 0
 

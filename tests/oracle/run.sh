@@ -3,8 +3,11 @@
 # small models of each family with normsim (plain, perturbed, random gains, swapped
 # norms), rebuilds each independently in PyTorch float64 from the family facts and the
 # exported weights, and compares every tap and the logits (relative error <= 1e-10), the
-# config's architectural facts, the tensor layout and the init; plus negative controls
-# and per-family mutations that must be caught. One python process runs every case.
+# config's architectural facts, the tensor layout and the init; with export --grads
+# (every case but the init ones) also the mean cross-entropy against targets.npy
+# (rel err <= 1e-12) and every parameter's gradient from sim/backward.c against torch
+# autograd (rel err <= 1e-9 per tensor); plus negative controls and per-family mutations
+# that must be caught. One python process runs every case.
 # Builds nothing: uses $NORMSIM (default build/normsim under the repo root) and
 # ${PYTHON:-/usr/bin/python3} (Debian's, with python3-torch and python3-numpy).
 # Extra arguments go to oracle_archs.py (-v, --only NAME,..., --keep DIR).
