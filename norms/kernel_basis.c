@@ -34,3 +34,12 @@ int kernel_inverse_gain(int d, const double *g, double *basis, int max_k)
         basis[i] *= inv;
     return 1;
 }
+
+int kernel_identity(int d, double *basis, int max_k)
+{
+    for (int k = 0; k < d && k < max_k; k++) {
+        memset(basis + (size_t)k * d, 0, sizeof(double) * (size_t)d);
+        basis[(size_t)k * d + k] = 1.0;
+    }
+    return d;
+}

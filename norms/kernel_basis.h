@@ -7,5 +7,8 @@
 int kernel_zero_gains(int d, const double *w, double offset, double *basis, int max_k);
 /* p = w / ||w|| with w_i = 1 / g_i (g == NULL: all ones). Writes one row if max_k >= 1. */
 int kernel_inverse_gain(int d, const double *g, double *basis, int max_k);
+/* Every output is constant (a zero scalar gain, DyT's alpha = 0): all of e_1..e_d.
+ * Writes up to max_k rows; returns d. */
+int kernel_identity(int d, double *basis, int max_k);
 
 #endif

@@ -6,13 +6,17 @@
 
 extern const norm_ops norm_layernorm, norm_layernorm_nobias, norm_layernorm_noaffine;
 extern const norm_ops norm_rmsnorm, norm_rmsnorm_1p;
+extern const norm_ops norm_centeronly, norm_groupnorm, norm_scalenorm, norm_prmsnorm;
+extern const norm_ops norm_l2norm, norm_dyt;
 
 #define NORM_MAX 64
+#define NORM_BUILTIN 11
 static const norm_ops *registry[NORM_MAX] = {
     &norm_layernorm, &norm_layernorm_nobias, &norm_layernorm_noaffine,
     &norm_rmsnorm,   &norm_rmsnorm_1p,
+    &norm_centeronly, &norm_groupnorm, &norm_scalenorm, &norm_prmsnorm, &norm_l2norm, &norm_dyt,
 };
-static int registry_n = 5;
+static int registry_n = NORM_BUILTIN;
 
 int norm_count(void) { return registry_n; }
 
@@ -82,8 +86,13 @@ int norm_register(const norm_ops *o, ns_err *e)
     if (!o->cache_per_token || !o->forward || !o->backward || !o->kernel)
         return ns_fail(e, NS_EUSAGE, "norm '%s' lacks a required function "
                        "(cache_per_token, forward, backward, kernel)", o->name);
-    if (o->n_params < 0 || (o->n_params > 0 && !o->params))
+    if (o->n_params < 0 || o->n_params > 64 || (o->n_params > 0 && !o->params))
         return ns_fail(e, NS_EUSAGE, "norm '%s' has a bad parameter spec", o->name);
+    for (int i = 0; i < o->n_params; i++)
+        if (!o->params[i].name || !o->params[i].name[0] || !o->params[i].symbol ||
+            o->params[i].role < NORM_GAIN || o->params[i].role > NORM_GAIN_1P)
+            return ns_fail(e, NS_EUSAGE, "norm '%s': parameter %d lacks a name or symbol, "
+                           "or has an unknown role", o->name, i);
     if (norm_find(o->name))
         return ns_fail(e, NS_EUSAGE, "norm '%s' is already registered", o->name);
     if (registry_n >= NORM_MAX)
