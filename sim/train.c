@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Everything one run holds; allocated once before the loop. */
 typedef struct {
@@ -288,6 +289,13 @@ static int truncate_track(const char *path, long step, ns_err *e)
     return NS_OK;
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
 /* ---- setup ---- */
 
 static int trainer_init(trainer *t, ns_model *m, const train_opts *o, ns_err *e)
@@ -399,7 +407,9 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
     progress_start(&pb, "train", o->progress);
     double loss = NAN, val = res->val_loss_init;
     for (long s = start; !rc && s < o->steps; s++) {
+        double t0 = now_seconds();
         loss = train_step(&t, s);
+        res->step_seconds += now_seconds() - t0;
         t.loss_hist[s] = loss;
         if (!isfinite(loss))
             rc = ns_fail(e, NS_ERUN, "the loss is %g at step %ld: lower --lr", loss, s + 1);
@@ -428,6 +438,8 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
         res->train_loss = cnt ? sum / cnt : NAN;
         res->val_loss = probe_loss(&t);
         res->steps_done = o->steps;
+        long rows = (long)t.B * t.T * (o->steps - start);
+        res->tokens_per_second = res->step_seconds > 0 ? rows / res->step_seconds : NAN;
     }
     trainer_free(&t);
     return rc;

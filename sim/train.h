@@ -27,6 +27,8 @@ typedef struct {
 
 typedef struct {
     long steps_done;
+    double step_seconds;    /* wall time inside the updates of this run (no tracking, no I/O) */
+    double tokens_per_second; /* input rows per second of update time */
     double train_loss;      /* mean over the last 10% of steps (at least the last one) */
     double val_loss_init, val_loss;
     double unigram_entropy; /* nats per token of the training split's unigram (tokens) */

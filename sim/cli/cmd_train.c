@@ -214,6 +214,8 @@ static void print_json(const cli_train *c, const ns_model *m, const train_result
     cJSON_AddItemToObject(o, "val_loss_init", num(r->val_loss_init));
     cJSON_AddItemToObject(o, "val_loss", num(r->val_loss));
     cJSON_AddItemToObject(o, "unigram_entropy", num(r->unigram_entropy));
+    cJSON_AddItemToObject(o, "step_seconds", num(r->step_seconds));
+    cJSON_AddItemToObject(o, "tokens_per_second", num(r->tokens_per_second));
     cJSON *arr = cJSON_AddArrayToObject(o, "tracked");
     for (int i = 0; i < r->n_prec; i++) {
         cJSON *p = cJSON_CreateObject();
@@ -252,6 +254,7 @@ static void print_summary(const cli_train *c, const ns_model *m, const train_res
                r->ray_end[i], deepening(r, i));
         printf("[%s] %-21s %d -> %d\n", p, "dead directions", r->dead_init[i], r->dead_end[i]);
     }
+    printf("%-26s %.0f tokens/s over %.1f s of updates\n", "speed", r->tokens_per_second, r->step_seconds);
     printf("%-26s %s/track.csv, %s/checkpoint.safetensors\n", "written", c->t.out, c->t.out);
 }
 
