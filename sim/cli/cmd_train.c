@@ -1,6 +1,6 @@
 /* cmd_train.c - `normsim train`: train a model and track its spectrum. */
 #include "commands.h"
-#include "model_opts.h"
+#include "train_args.h"
 #include "../ckpt.h"
 #include "../safetensors.h"
 #include "../train.h"
@@ -46,13 +46,7 @@ static const char train_help[] =
     "  --threshold T        dead-direction threshold (default per precision, as diagnose)\n"
     "  --format table|json  the final summary on stdout (default table)\n";
 
-typedef struct {
-    model_opts model;
-    train_opts t;
-    const char *out, *resume;
-    int format; /* 0 table, 1 json */
-    long warmup, track_every;
-} cli_train;
+
 
 static int parse_precisions(const char *s, train_opts *t, ns_err *e)
 {
@@ -114,7 +108,7 @@ static int take_train_option(arg_iter *it, cli_train *c, ns_err *e)
     return 0;
 }
 
-static int parse(int argc, char **argv, cli_train *c, ns_err *e)
+int train_args_parse(int argc, char **argv, cli_train *c, ns_err *e)
 {
     memset(c, 0, sizeof *c);
     model_opts_default(&c->model);
@@ -143,12 +137,17 @@ static int parse(int argc, char **argv, cli_train *c, ns_err *e)
     if (!t->out)
         return ns_fail(e, NS_EUSAGE, "train needs --out DIR (or --resume DIR)");
     t->resume = c->resume != NULL;
+    t->seed = c->model.seed; /* one seed: weights, data windows, masks and the probe set */
     t->opt.steps = t->steps;
     t->opt.warmup = c->warmup >= 0 ? c->warmup : t->steps / 10;
     t->track_every = c->track_every > 0 ? c->track_every : (t->steps >= 10 ? t->steps / 10 : 1);
     if (c->model.prec != PREC_F64)
         return ns_fail(e, NS_EUSAGE, "training runs in f64; track other precisions with --track-precision");
-    return NS_OK;
+    ns_config cfg;
+    int rc = model_opts_config(&c->model, c->model.norm, &cfg, e);
+    if (!rc && !t->data)
+        t->data = cfg.input == INPUT_PATCHES ? "digits" : "text";
+    return rc;
 }
 
 /* the output folder: created if missing (*created = 1); must be writable; a new run must
@@ -267,13 +266,8 @@ int cmd_train(int argc, char **argv)
     cli_train c;
     ns_err e = {0};
     ns_model m;
-    if (parse(argc, argv, &c, &e))
+    if (train_args_parse(argc, argv, &c, &e))
         return cli_error(&e);
-    ns_config cfg;
-    if (model_opts_config(&c.model, c.model.norm, &cfg, &e))
-        return cli_error(&e);
-    if (!c.t.data)
-        c.t.data = cfg.input == INPUT_PATCHES ? "digits" : "text";
     int created = 0;
     if (prepare_out(&c, &created, &e))
         return cli_error(&e);

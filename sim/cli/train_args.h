@@ -1,0 +1,19 @@
+/* train_args.h - the options of `normsim train`, parsed in one place (cmd_train.c) for
+ * every command that trains the way `normsim train` does (demo). */
+#ifndef NS_TRAIN_ARGS_H
+#define NS_TRAIN_ARGS_H
+#include "model_opts.h"
+#include "../train.h"
+
+typedef struct {
+    model_opts model;
+    train_opts t;
+    const char *out, *resume;
+    int format; /* 0 table, 1 json */
+    long warmup, track_every;
+} cli_train;
+
+/* argv[1..] -> c, with train's defaults; validates the model options too */
+int train_args_parse(int argc, char **argv, cli_train *c, ns_err *e);
+
+#endif
