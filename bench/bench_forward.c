@@ -14,12 +14,9 @@
  * The machine is shared, so the forward's rate is also set against a reference dgemm run
  * next to every batch (see ref_batch) and that ratio is the one reported.
  *
- * Where the time goes, without copying forward.c: a second build linked with
- * -Wl,--wrap=cblas_dgemm,--wrap=tanh,--wrap=exp (bench/run.sh makes both) times every
- * dgemm of the forward, classed by shape (attention's have the head dim as one side),
- * and counts tanh / exp calls, whose time is the count times a per-call cost measured
- * here. bench/run.sh runs that build on a few batches only; the plain build, whose
- * numbers are reported, has no wrappers in its path.
+ * Where the time goes: a second build (-DBENCH_PROFILE, see "profile" below) times the
+ * library's calls inside the forward; bench/run.sh runs it on a few batches only, and
+ * the plain build, whose numbers are reported, has no wrappers in its path.
  *
  * usage: bench_forward TOKENS [--d N] [--layers N] [--heads N] [--seq N] [--vocab N]
  *                             [--phases dgemm,forward,cov,eig]
@@ -59,27 +56,54 @@ static void die(const char *what, const ns_err *e)
     exit(1);
 }
 
-/* ---------------------------------------------------------------- wrapped calls */
+/* ---------------------------------------------------------------- profile */
 
-/* Filled while `armed`. The wrappers take effect only when linked with --wrap (then the
- * weak __real_ symbols resolve); the timed build is linked without, so carries no cost. */
+/* Where the forward's time goes, measured by wrapping calls the library makes, so nothing
+ * of forward.c is copied here. Two levels, for a library whose internals move:
+ *   -DBENCH_PROFILE=1  every cblas_dgemm (linked with -Wl,--wrap=cblas_dgemm), classed by
+ *                      shape (attention's have the head dim as N or K), and the norms,
+ *                      through a copy of the model's norm table with a timing forward:
+ *                      needs only cblas and norms/norm.h
+ *   -DBENCH_PROFILE=2  also the ops of sim/ops.h and sim/attention.h (matmul_forward with
+ *                      its bias, attention_forward with its mask and softmax,
+ *                      activation_forward), also --wrap'ed: names today's signatures
+ * The timed build (no BENCH_PROFILE) has none of this in its path. */
+enum { P_LINEAR, P_ATTN, P_ACT, P_NORM, P_N };
+static const char *prof_names[P_N] = {"linear", "attention", "activation", "norm"};
+
 static struct {
-    int armed, hd;
-    double gemm_lin_s, gemm_lin_flops, gemm_att_s, gemm_att_flops;
-    long long gemm_calls, tanh_calls, exp_calls;
-} prof;
+    int armed; /* inside a profiled forward */
+    int ctx;   /* the P_ op being timed, -1 outside */
+    int hd;    /* head dim: tells attention's dgemms from the linear layers' */
+    double s[P_N], gemm_s[P_N], gemm_flops[P_N];
+} prof = {0, -1, 0, {0}, {0}, {0}};
+
+#ifndef BENCH_PROFILE
+#define BENCH_PROFILE 0
+#endif
+
+#if BENCH_PROFILE >= 1
+/* time the statement as op k; dgemms inside it are charged to k */
+#define PROF_OP(k, call)                                                                        \
+    do {                                                                                        \
+        if (!prof.armed || prof.ctx >= 0) {                                                     \
+            call;                                                                               \
+            break;                                                                              \
+        }                                                                                       \
+        prof.ctx = (k);                                                                         \
+        double t0_ = now();                                                                     \
+        call;                                                                                   \
+        prof.s[k] += now() - t0_;                                                               \
+        prof.ctx = -1;                                                                          \
+    } while (0)
 
 void __real_cblas_dgemm(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint,
                         blasint, blasint, double, const double *, blasint, const double *,
-                        blasint, double, double *, blasint) __attribute__((weak));
-double __real_tanh(double) __attribute__((weak));
-double __real_exp(double) __attribute__((weak));
+                        blasint, double, double *, blasint);
 void __wrap_cblas_dgemm(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb,
                         blasint M, blasint N, blasint K, double alpha, const double *A,
                         blasint lda, const double *B, blasint ldb, double beta, double *C,
                         blasint ldc);
-double __wrap_tanh(double x);
-double __wrap_exp(double x);
 
 void __wrap_cblas_dgemm(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb,
                         blasint M, blasint N, blasint K, double alpha, const double *A,
@@ -92,44 +116,57 @@ void __wrap_cblas_dgemm(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE ta, enum CBLAS_
     }
     double t0 = now();
     __real_cblas_dgemm(o, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    double dt = now() - t0, fl = 2.0 * M * (double)N * K;
-    if (N == prof.hd || K == prof.hd) { /* scores q k^T (K = hd) or probs v (N = hd) */
-        prof.gemm_att_s += dt;
-        prof.gemm_att_flops += fl;
-    } else {
-        prof.gemm_lin_s += dt;
-        prof.gemm_lin_flops += fl;
-    }
-    prof.gemm_calls++;
+    int k = prof.ctx >= 0 ? prof.ctx : (N == prof.hd || K == prof.hd) ? P_ATTN : P_LINEAR;
+    prof.gemm_s[k] += now() - t0;
+    prof.gemm_flops[k] += 2.0 * M * (double)N * K;
 }
 
-double __wrap_tanh(double x)
+static void (*real_norm_forward)(const norm_cfg *, const double *, const double *, double *,
+                                 double *, int);
+static void timed_norm_forward(const norm_cfg *c, const double *p, const double *x, double *y,
+                               double *cache, int n)
 {
-    prof.tanh_calls += prof.armed;
-    return __real_tanh(x);
+    PROF_OP(P_NORM, real_norm_forward(c, p, x, y, cache, n));
 }
 
-double __wrap_exp(double x)
+/* route the model's norms through timed_norm_forward (table copied, model's pointer moved) */
+static void prof_attach(ns_model *m)
 {
-    prof.exp_calls += prof.armed;
-    return __real_exp(x);
+    static norm_ops timed;
+    timed = *m->norm;
+    real_norm_forward = timed.forward;
+    timed.forward = timed_norm_forward;
+    m->norm = &timed;
+    prof.hd = m->cfg.d / m->cfg.heads;
 }
+#else
+static void prof_attach(ns_model *m) { (void)m; }
+#endif
 
-static int wrapped(void) { return __real_cblas_dgemm != NULL; }
+#if BENCH_PROFILE >= 2
+#include "sim/attention.h"
+#include "sim/ops.h"
+__typeof__(matmul_forward) __real_matmul_forward, __wrap_matmul_forward;
+__typeof__(attention_forward) __real_attention_forward, __wrap_attention_forward;
+__typeof__(activation_forward) __real_activation_forward, __wrap_activation_forward;
 
-/* seconds per call of f on arguments spread over [lo, hi] */
-static double call_cost(double (*f)(double), double lo, double hi)
+void __wrap_matmul_forward(double *out, const double *in, const double *W, const double *b,
+                           int n, int in_dim, int out_dim, double beta)
 {
-    const int n = 1 << 22;
-    volatile double sink = 0.0;
-    double acc = 0.0, t0 = now();
-    for (int i = 0; i < n; i++)
-        acc += f(lo + (hi - lo) * (double)(i % 4099) / 4098.0);
-    double dt = now() - t0;
-    sink = acc;
-    (void)sink;
-    return dt / n;
+    PROF_OP(P_LINEAR, __real_matmul_forward(out, in, W, b, n, in_dim, out_dim, beta));
 }
+
+void __wrap_attention_forward(double *out, const double *qkv, double *probs, long probs_head,
+                              const attn_spec *s)
+{
+    PROF_OP(P_ATTN, __real_attention_forward(out, qkv, probs, probs_head, s));
+}
+
+void __wrap_activation_forward(int kind, const double *pre, double *act, int n, int f)
+{
+    PROF_OP(P_ACT, __real_activation_forward(kind, pre, act, n, f));
+}
+#endif
 
 /* ---------------------------------------------------------------- FLOP count */
 
@@ -269,29 +306,33 @@ static void ref_end(ref_rate *r)
 
 /* ---------------------------------------------------------------- breakdown */
 
-/* the forward's seconds split by the wrapped calls; the rest is everything else */
-static void report_breakdown(double forward_s, double tanh_cost, double exp_cost)
+/* the forward's seconds split by op (the whole op where it was wrapped, else its dgemms
+ * only); "other" is the rest */
+static void report_breakdown(double forward_s)
 {
-    if (!wrapped())
+    if (!BENCH_PROFILE)
         return;
-    double tanh_s = (double)prof.tanh_calls * tanh_cost, exp_s = (double)prof.exp_calls * exp_cost;
-    double rest = forward_s - prof.gemm_lin_s - prof.gemm_att_s - tanh_s - exp_s;
-    printf("time_gemm_linear_s=%.6f\n", prof.gemm_lin_s);
-    printf("time_gemm_linear_gflops=%.3f\n", prof.gemm_lin_flops * 1e-9 / prof.gemm_lin_s);
-    printf("time_gemm_attention_s=%.6f\n", prof.gemm_att_s);
-    printf("time_gemm_attention_gflops=%.3f\n", prof.gemm_att_flops * 1e-9 / prof.gemm_att_s);
-    printf("time_gemm_calls=%lld\n", prof.gemm_calls);
-    printf("time_tanh_calls=%lld\n", prof.tanh_calls);
-    printf("time_tanh_ns_per_call=%.2f\n", tanh_cost * 1e9);
-    printf("time_tanh_s=%.6f\n", tanh_s); /* estimated: calls x cost */
-    printf("time_exp_calls=%lld\n", prof.exp_calls);
-    printf("time_exp_ns_per_call=%.2f\n", exp_cost * 1e9);
-    printf("time_exp_s=%.6f\n", exp_s);
-    printf("time_other_s=%.6f\n", rest); /* norms, bias adds, GELU/softmax arithmetic, embed */
-    const char *k[] = {"gemm_linear", "gemm_attention", "tanh", "exp", "other"};
-    double v[] = {prof.gemm_lin_s, prof.gemm_att_s, tanh_s, exp_s, rest};
-    for (int i = 0; i < 5; i++)
-        printf("time_%s_frac=%.4f\n", k[i], v[i] / forward_s);
+    double rest = forward_s;
+    printf("profile_level=%d\n", BENCH_PROFILE);
+    printf("time_forward_s=%.6f\n", forward_s);
+    for (int k = 0; k < P_N; k++) {
+        double op = prof.s[k] > 0.0 ? prof.s[k] : prof.gemm_s[k];
+        if (op <= 0.0)
+            continue;
+        rest -= op;
+        if (prof.s[k] > 0.0) {
+            printf("time_%s_s=%.6f\n", prof_names[k], prof.s[k]);
+            printf("time_%s_frac=%.4f\n", prof_names[k], prof.s[k] / forward_s);
+        }
+        if (prof.gemm_s[k] > 0.0) { /* the dgemm part of the op, and its rate */
+            printf("time_%s_gemm_s=%.6f\n", prof_names[k], prof.gemm_s[k]);
+            printf("time_%s_gemm_frac=%.4f\n", prof_names[k], prof.gemm_s[k] / forward_s);
+            printf("time_%s_gemm_gflops=%.3f\n", prof_names[k],
+                   prof.gemm_flops[k] * 1e-9 / prof.gemm_s[k]);
+        }
+    }
+    printf("time_other_s=%.6f\n", rest); /* embeddings, residual adds, copies, the loop */
+    printf("time_other_frac=%.4f\n", rest / forward_s);
 }
 
 /* ---------------------------------------------------------------- (a) forward */
@@ -410,6 +451,8 @@ static double bench_cov_pass(const ns_model *m, ns_workspace *w, long tokens, ta
     printf("forward_taps_s=%.6f\n", secs);
     printf("forward_net_s=%.6f\n", net); /* this pass's forward without its sink */
     printf("forward_net_gflops=%.3f\n", fflops * 1e-9 / net);
+    /* the load this pass saw, for load-normalised comparisons of cov and eig seconds */
+    printf("cov_dgemm_inter_gflops=%.3f\n", ref->flops * 1e-9 / ref->secs);
     *net_s = net;
     return fflops * 1e-9 / net;
 }
@@ -532,13 +575,8 @@ int main(int argc, char **argv)
            cfg.layers, cfg.heads, cfg.seq, cfg.vocab, cfg.norm);
     printf("blas_threads=%d\n", openblas_get_num_threads());
     printf("blas_config=%s\n", openblas_get_config());
-    printf("profiled=%d\n", wrapped());
+    printf("profile_level=%d\n", BENCH_PROFILE);
     fflush(stdout);
-    double tanh_cost = 0.0, exp_cost = 0.0;
-    if (wrapped()) {
-        tanh_cost = call_cost(__real_tanh, -3.0, 3.0); /* GELU's argument range */
-        exp_cost = call_cost(__real_exp, -20.0, 0.0);  /* softmax: s - max <= 0 */
-    }
     double dg_before = 0.0;
     if (do_dgemm) {
         fprintf(stderr, "bench_forward: dgemm %dx%dx%d\n", gm, gn, gk);
@@ -550,7 +588,7 @@ int main(int argc, char **argv)
     if (model_create(&m, &cfg, &e))
         die("model_create", &e);
     model_init(&m, 1);
-    prof.hd = cfg.d / cfg.heads;
+    prof_attach(&m);
     const int rows = (cfg.seq >= 1024 ? 1 : 1024 / cfg.seq) * cfg.seq;
     ns_workspace w;
     if (workspace_create(&w, &m, rows, cfg.seq, &e))
@@ -586,7 +624,7 @@ int main(int argc, char **argv)
         }
         fflush(stdout);
         if (do_eig) {
-            fprintf(stderr, "bench_forward: %d eigensolves of %d x %d\n", tc.n - 1, cfg.d, cfg.d);
+            fprintf(stderr, "bench_forward: %d eigensolves of %d x %d\n", tc.n, cfg.d, cfg.d);
             bench_eig(&m, &tc);
             fflush(stdout);
         }
@@ -608,7 +646,7 @@ int main(int argc, char **argv)
                    fwd / (dg_before > dg_after ? dg_before : dg_after));
     }
     if (do_fwd || do_cov)
-        report_breakdown(fwd_s, tanh_cost, exp_cost);
+        report_breakdown(fwd_s);
     if (do_fwd)
         free(ref_fwd.ratio);
     if (do_cov)

@@ -250,6 +250,7 @@ def bench_cov(m, a, ref):
     out("forward_taps_s", f"{secs:.6f}")
     out("forward_net_s", f"{secs - clock[0]:.6f}")
     out("forward_net_gflops", f"{fl * 1e-9 / (secs - clock[0]):.3f}")
+    out("cov_dgemm_inter_gflops", f"{ref.flops * 1e-9 / ref.secs:.3f}")
     return [covs[n] for n in names], fl * 1e-9 / (secs - clock[0])
 
 

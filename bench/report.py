@@ -1,6 +1,6 @@
 """report.py - the table of `make bench` from the key=value outputs of bench_forward
 (main size, big size, profiled forward) and bench_torch.py; also writes it as CSV with
-columns section, metric, tokens, normsim, torch, ratio, status."""
+columns section, metric, tokens, normsim, torch, ratio, ratio_load_normalised, status."""
 import argparse
 import csv
 import sys
@@ -45,22 +45,39 @@ def main():
     S, B, P, T = load(a.small), load(a.big), load(a.profile), load(a.torch)
     if "forward_s" not in S or "peak_rss_kib" not in B:
         sys.exit("bench: missing results (see bench/out/*.txt)")
-    rows = []  # section, metric, tokens, normsim, torch, ratio, status, spec
+    rows = []  # section, metric, tokens, normsim, torch, ratio, load-normalised ratio, status, spec
 
-    def row(section, metric, tokens, ns, th=None, status="", spec=".3f", r=True):
-        rows.append((section, metric, tokens, ns, th, ratio(ns, th) if r else None, status, spec))
+    def row(section, metric, tokens, ns, th=None, status="", spec=".3f", r=True, norm=None):
+        rows.append((section, metric, tokens, ns, th, ratio(ns, th) if r else None, norm, status,
+                     spec))
+
+    # Load-normalised work: seconds x the GFLOP/s of the reference dgemm run next to them,
+    # i.e. seconds in units of "what a dgemm would have done meanwhile"; the forward's is
+    # its GFLOP over its median forward/dgemm fraction. Their normsim/torch ratio holds
+    # when the two processes saw different load.
+    def work(d, phase):
+        if phase == "forward":
+            return ratio(num(d, "forward_gflop"), num(d, "forward_frac_dgemm"))
+        s_, g = num(d, phase + "_s"), num(d, "cov_dgemm_inter_gflops")
+        return None if None in (s_, g) else s_ * g
+
+    wk = {ph: ratio(work(S, ph), work(T, ph)) for ph in ("forward", "cov", "eig")}
+    w_s = [work(S, ph) for ph in ("forward", "cov", "eig")]
+    w_t = [work(T, ph) for ph in ("forward", "cov", "eig")]
+    wk["total"] = ratio(sum(w_s), sum(w_t)) if None not in w_s + w_t else None
 
     n, nb = S["tokens"], B["tokens"]
     # speed, main size, side by side
     sec = "speed"
-    row(sec, "forward (s)", n, num(S, "forward_s"), num(T, "forward_s"))
-    row(sec, f"covariance, {S.get('cov_taps', '?')} taps (s)", n, num(S, "cov_s"), num(T, "cov_s"))
+    row(sec, "forward (s)", n, num(S, "forward_s"), num(T, "forward_s"), norm=wk["forward"])
+    row(sec, f"covariance, {S.get('cov_taps', '?')} taps (s)", n, num(S, "cov_s"), num(T, "cov_s"),
+        norm=wk["cov"])
     row(sec, f"eigensolves, {S.get('cov_taps', '?')} of d x d (s)", n, num(S, "eig_s"),
-        num(T, "eig_s"))
+        num(T, "eig_s"), norm=wk["eig"])
     tot = [sum(x) if None not in x else None for x in
            ([num(S, "forward_s"), num(S, "cov_s"), num(S, "eig_s")],
             [num(T, "forward_s"), num(T, "cov_s"), num(T, "eig_s")])]
-    row(sec, "diagnostic = forward + covariance + eig (s)", n, tot[0], tot[1])
+    row(sec, "diagnostic = forward + covariance + eig (s)", n, tot[0], tot[1], norm=wk["total"])
     row(sec, "forward GFLOP/s", n, num(S, "forward_gflops"), num(T, "forward_gflops"), spec=".1f")
     row(sec, f"dgemm {S.get('dgemm_inter_shape', '')} next to each batch, GFLOP/s", n,
         num(S, "dgemm_inter_gflops"), num(T, "dgemm_inter_gflops"), spec=".1f")
@@ -78,23 +95,35 @@ def main():
     sec = "time"
     if P:
         np_ = P["tokens"]
-        lin = num(P, "time_gemm_linear_frac")
-        att = (num(P, "time_gemm_attention_frac") or 0.0) + (num(P, "time_exp_frac") or 0.0)
-        gelu = num(P, "time_tanh_frac")
-        rest = num(P, "time_other_frac")
-        tt = {k: num(T, f"ops_{k}_frac") or 0.0 for k in
+        lvl = P.get("profile_level", "?")
+        tt = {k: num(T, f"ops_{k}_frac") for k in
               ("embed", "norm", "qkv", "attn", "proj", "fc", "gelu", "fcproj")}
-        row(sec, "linear matmuls, fraction of forward", np_, lin,
-            tt["qkv"] + tt["proj"] + tt["fc"] + tt["fcproj"], r=False)
-        row(sec, "attention (score/value gemms + softmax exp)", np_, att, tt["attn"], r=False)
-        row(sec, "GELU (normsim: its tanh calls)", np_, gelu, tt["gelu"], r=False)
-        row(sec, "everything else (norms, bias adds, GELU/softmax arithmetic, embed)", np_, rest,
-            tt["norm"] + tt["embed"], r=False)
-        row(sec, "linear matmuls inside the forward, GFLOP/s", np_,
-            num(P, "time_gemm_linear_gflops"), None, spec=".1f")
-        row(sec, "attention gemms inside the forward, GFLOP/s", np_,
-            num(P, "time_gemm_attention_gflops"), None, spec=".1f")
-        row(sec, "ns per tanh call (libm)", np_, num(P, "time_tanh_ns_per_call"), None, spec=".1f")
+        lin_t = None if None in (tt["qkv"], tt["proj"], tt["fc"], tt["fcproj"]) else \
+            tt["qkv"] + tt["proj"] + tt["fc"] + tt["fcproj"]
+        whole = lvl == "2"  # ops timed whole, else their dgemms only
+        row(sec, f"linear layers ({'dgemm + bias' if whole else 'their dgemm only'}), "
+            "fraction of forward", np_,
+            num(P, "time_linear_frac") if whole else num(P, "time_linear_gemm_frac"), lin_t, r=False)
+        if whole:
+            row(sec, "  of which dgemm", np_, num(P, "time_linear_gemm_frac"), None, r=False)
+        row(sec, "attention " + ("(scores, mask, softmax, values)" if whole else
+                                 "(its dgemms only)"), np_,
+            num(P, "time_attention_frac") if whole else num(P, "time_attention_gemm_frac"),
+            tt["attn"], r=False)
+        if whole:
+            row(sec, "  of which dgemm", np_, num(P, "time_attention_gemm_frac"), None, r=False)
+            row(sec, "activation (tanh-GELU)", np_, num(P, "time_activation_frac"), tt["gelu"],
+                r=False)
+        row(sec, "norms", np_, num(P, "time_norm_frac"), tt["norm"], r=False)
+        row(sec, "other (" + ("embeddings, residual adds, copies" if whole else
+                              "GELU, softmax, bias and residual adds, embeddings") + ")", np_,
+            num(P, "time_other_frac"), tt["embed"], r=False)
+        row(sec, "dgemm of the linear layers, GFLOP/s", np_,
+            num(P, "time_linear_gemm_gflops"), None, spec=".1f")
+        row(sec, "dgemm of attention (T x T x hd), GFLOP/s", np_,
+            num(P, "time_attention_gemm_gflops"), None, spec=".1f")
+        row(sec, "profiled forward / its interleaved dgemm", np_, num(P, "forward_frac_dgemm"),
+            None, r=False)
 
     # the big size: memory, and its speed on its own
     sec = "memory"
@@ -123,22 +152,27 @@ def main():
           f"{S['norm']}; batches of {S.get('batch_rows', '?')} tokens; "
           f"BLAS threads {S.get('blas_threads', '?')}, torch threads {T.get('torch_threads', '?')}")
     w = max(len(r[1]) for r in rows)
-    head = f"{'metric':<{w}} {'tokens':>6} {'normsim':>10} {'torch':>10} {'ns/torch':>9}  status"
+    head = (f"{'metric':<{w}} {'tokens':>6} {'normsim':>10} {'torch':>10} {'ns/torch':>9} "
+            f"{'load-norm':>9}  status")
     last = None
-    for sec_, metric, tok, ns, th, rt, status, spec in rows:
+    for sec_, metric, tok, ns, th, rt, nr, status, spec in rows:
         if sec_ != last:
             print(f"\n[{sec_}]\n{head}")
             last = sec_
         print(f"{metric:<{w}} {tok:>6} {fmt(ns, spec):>10} {fmt(th, spec):>10} "
-              f"{fmt(rt, '.2f'):>9}  {status}")
-    print("\nratios of seconds > 1: normsim slower. Time fractions: normsim from the wrapped "
-          "calls of a profiled build, torch from per-op laps (its 'attention' includes softmax "
-          "and the mask, its 'GELU' the whole op).")
+              f"{fmt(rt, '.2f'):>9} {fmt(nr, '.2f'):>9}  {status}")
+    print("\nns/torch > 1: normsim slower (seconds) or higher (rates, RSS). The machine is "
+          "shared, so the two processes may see different load (see the same-load check row); "
+          "load-norm is the seconds ratio with each side's seconds weighted by the dgemm rate "
+          "measured next to them (> 1: normsim slower). Time fractions: normsim from a "
+          "profiled build (its ops wrapped), torch from per-op laps.")
     with open(a.csv, "w", newline="") as f:
         wr = csv.writer(f)
-        wr.writerow(["section", "metric", "tokens", "normsim", "torch", "ratio", "status"])
-        for sec_, metric, tok, ns, th, rt, status, spec in rows:
-            wr.writerow([sec_, metric, tok, fmt(ns, ".6g"), fmt(th, ".6g"), fmt(rt, ".4g"), status])
+        wr.writerow(["section", "metric", "tokens", "normsim", "torch", "ratio",
+                     "ratio_load_normalised", "status"])
+        for sec_, metric, tok, ns, th, rt, nr, status, spec in rows:
+            wr.writerow([sec_, metric, tok, fmt(ns, ".6g"), fmt(th, ".6g"), fmt(rt, ".4g"),
+                         fmt(nr, ".4g"), status])
     print(f"written: {a.csv}")
 
 

@@ -9,7 +9,8 @@
 #   BENCH_TOKENS_BIG=65536     the memory check: peak RSS may grow <= 10% over the main size
 #   BENCH_BIG_PHASES=dgemm,cov,eig   phases of the big run (add ",forward" for a separate
 #                              forward pass; by default its forward is the cov pass's, net
-#                              of the taps, which keeps `make bench` near 10 minutes)
+#                              of the taps: the whole bench then takes an estimated 6-7 minutes on
+#                              an idle 2-core machine, and longer when others load it)
 #   BENCH_PROFILE_TOKENS=2048  tokens of the profiled forward (where the time goes); 0: skip
 # A quick run: BENCH_TOKENS=1024 BENCH_TOKENS_BIG=4096 BENCH_PROFILE_TOKENS=1024 make bench
 set -euo pipefail
@@ -31,10 +32,22 @@ CFLAGS_BENCH="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -I."
 [ -f "$LIB" ] || { echo "bench: $LIB missing; run make all first" >&2; exit 1; }
 mkdir -p "$OUT"
 
-# the timed build, and the profiled one (dgemm / tanh / exp wrapped, see bench_forward.c)
+# the timed build, and the profiled one (see "profile" in bench_forward.c): level 2
+# wraps ops of sim/ops.h and sim/attention.h by today's signatures; when those move it
+# falls back to level 1 (dgemm and norms only), and without that to no breakdown.
 $CC $CFLAGS_BENCH bench/bench_forward.c "$LIB" -o build/bench_forward $LIBS
-$CC $CFLAGS_BENCH bench/bench_forward.c "$LIB" -o build/bench_forward_prof \
-    -Wl,--wrap=cblas_dgemm,--wrap=tanh,--wrap=exp $LIBS
+prof_build() { # level, wrapped symbols
+    $CC $CFLAGS_BENCH -DBENCH_PROFILE="$1" bench/bench_forward.c "$LIB" \
+        -o build/bench_forward_prof "-Wl,--wrap=${2//,/,--wrap=}" $LIBS 2>"$OUT/profile_build.log"
+}
+if [ "$NPROF" -gt 0 ]; then
+    if ! prof_build 2 cblas_dgemm,matmul_forward,attention_forward,activation_forward &&
+       ! { echo "bench: note: profile level 2 does not build (ops moved?), see" \
+                "$OUT/profile_build.log; trying level 1" >&2; prof_build 1 cblas_dgemm; }; then
+        echo "bench: note: no profiled build; no time breakdown" >&2
+        NPROF=0
+    fi
+fi
 
 started=$(date +%s)
 step() { echo "bench: $1 ($(( $(date +%s) - started )) s)" >&2; }
@@ -55,3 +68,7 @@ step "done"
 
 "$PY" bench/report.py --small "$OUT/normsim_small.txt" --big "$OUT/normsim_big.txt" \
     --profile "$OUT/normsim_profile.txt" --torch "$OUT/torch_small.txt" --csv "$OUT/bench.csv"
+
+# training speed, gpt2 d128 L4 seq128, against PyTorch in the same run
+step "training: normsim and PyTorch"
+NORMSIM="$PWD/build/normsim" PYTHON="$PY" bash bench/bench_train.sh | tee "$OUT/train.txt"
