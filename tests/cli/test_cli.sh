@@ -89,6 +89,18 @@ cmp -s "$tmp/a" "$tmp/out" && bad "another seed should change the output" || ok
 run "$NS" diagnose --norm layernorm --d 32 --tokens 300 --data zipf:1.2
 [ "$rc" -eq 0 ] && grep -q 'PRESENT' "$tmp/out" && ok || bad "zipf data"
 
+# ---- every family runs and gets its class's verdict at init ----
+for a in gpt2 pythia opt bloom falcon phi2 command-r bert vit olmo1 dinov2; do
+    run "$NS" diagnose --arch $a --d 64 --layers 2 --tokens 600 --format csv
+    grep -q ",PRESENT" "$tmp/out" && ok || bad "$a at init: not PRESENT: $(tail -1 "$tmp/out" | cut -c1-200)"
+done
+for a in llama mistral qwen2 gemma t5 olmo2 gemma4; do
+    run "$NS" diagnose --arch $a --d 64 --layers 2 --tokens 600 --format csv
+    grep -q ",ABSENT" "$tmp/out" && ok || bad "$a at init: not ABSENT: $(tail -1 "$tmp/out" | cut -c1-200)"
+done
+run "$NS" archs
+[ "$rc" -eq 0 ] && [ "$(grep -c '^[a-z]' "$tmp/out")" -ge 19 ] && ok || bad "archs lists every family"
+
 # ---- help and listings ----
 for cmd in diagnose norms archs export; do
     run "$NS" $cmd --help
@@ -120,6 +132,15 @@ expect_usage_error "bad gamma" diagnose --gamma sometimes
 expect_usage_error "bad gamma spread" diagnose --gamma random:-1
 expect_usage_error "bad data" diagnose --data shakespeare
 expect_usage_error "bad zipf exponent" diagnose --data zipf:x
+expect_usage_error "kv-heads not dividing heads" diagnose --arch mistral --heads 4 --kv-heads 3
+expect_usage_error "kv-heads above heads" diagnose --arch llama --heads 4 --kv-heads 8
+expect_usage_error "heads not dividing d (qwen2)" diagnose --arch qwen2 --d 100 --heads 8
+expect_usage_error "window on a family without one" diagnose --arch gpt2 --window 8
+expect_usage_error "images on a token model" diagnose --arch llama --patch 2
+expect_usage_error "patch not dividing the image" diagnose --arch vit --patch 3
+expect_usage_error "seq of an image model" diagnose --arch vit --seq 30
+expect_usage_error "bad precision" diagnose --precision f8
+expect_usage_error "digits on a colour model" diagnose --arch vit --image 8 --data digits:/nonexistent.csv.gz
 expect_usage_error "unknown command" frobnicate
 expect_usage_error "stray argument" norms extra
 expect_usage_error "export without --out" export
