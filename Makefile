@@ -6,7 +6,7 @@ LDLIBS   = -llapacke -lopenblas -lcjson -lz -lm -ldl
 PYTHON  ?= /usr/bin/python3
 
 # Debian packages: build (BLAS, LAPACKE, cJSON), plots (gnuplot), tests (PyTorch, NumPy).
-DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn fortunes
+DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn fortunes clang libclang-rt-14-dev
 
 LIB_SRC  = $(wildcard norms/*.c) $(filter-out sim/cli/%,$(wildcard sim/*.c))
 CLI_SRC  = $(wildcard sim/cli/*.c)
@@ -26,7 +26,7 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 ASAN_OBJ = $(LIB_SRC:%.c=$(B)/asan/obj/%.o)
 ASAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 
-.PHONY: all deps test run repro bench clean unit asan
+.PHONY: all deps test run repro bench clean unit asan fuzz demo
 all: $(BIN) $(LIB) $(EXAMPLES)
 
 deps:
@@ -52,7 +52,7 @@ $(B)/examples/%.so: examples/%.c norms/norm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -I norms $< -o $@ -lm
 
-$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB)
+$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(wildcard tests/fuzz/*.c) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
 
@@ -63,7 +63,7 @@ $(B)/asan/obj/%.o: %.c $(wildcard norms/*.h sim/*.h)
 $(B)/asan/libnormsim.a: $(ASAN_OBJ)
 	ar rcs $@ $^
 
-$(B)/asan/tests/%: tests/unit/%.c tests/unit/check.h $(B)/asan/libnormsim.a
+$(B)/asan/tests/%: tests/unit/%.c tests/unit/check.h $(wildcard tests/fuzz/*.c) $(B)/asan/libnormsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $< $(B)/asan/libnormsim.a -o $@ $(LDLIBS)
 
@@ -84,6 +84,39 @@ repro: deps all
 
 bench: deps all
 	@PYTHON=$(PYTHON) bash bench/run.sh
+
+# The classroom walk-through (docs/tutorial.md): pauses between steps on a terminal;
+# DEMO_FLAGS passes options, e.g. make demo DEMO_FLAGS='--no-pause --png slides'.
+demo: deps all
+	@$(BIN) demo $(DEMO_FLAGS)
+
+# libFuzzer targets for the safetensors, index-JSON and .npy parsers and for inspect's norm
+# discovery (tests/fuzz), each run FUZZ_TIME seconds from the checked-in seeds; new inputs go
+# to $(B)/fuzz/corpus-<t>, a crash to $(B)/fuzz/<t>-crash-* (copy it to
+# tests/fuzz/regressions/<t>/: make test replays those). Not part of make test.
+FUZZ_CC      = clang
+FUZZ_TIME   ?= 60
+FUZZ_CFLAGS  = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fno-omit-frame-pointer
+FUZZ_SAN     = address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS = safetensors index npy normscan
+FUZZ_OBJ     = $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
+
+$(B)/fuzz/obj/%.o: %.c $(wildcard norms/*.h sim/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $^ -o $@ $(LDLIBS)
+
+fuzz: deps $(FUZZ_OBJ) $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(B)/fuzz/corpus-$$t; \
+	  echo "fuzz: $$t for $(FUZZ_TIME) s"; \
+	  ASAN_OPTIONS=detect_stack_use_after_return=1 $(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(B)/fuzz/$$t- -print_final_stats=1 $(B)/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+	    2>$(B)/fuzz/$$t.log || { tail -40 $(B)/fuzz/$$t.log; echo "fuzz: $$t FAILED"; exit 1; }; \
+	  grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done' $(B)/fuzz/$$t.log | sed "s/^/  $$t: /"; \
+	done
 
 clean:
 	rm -rf $(B)

@@ -46,7 +46,7 @@ static void fmt_num(char *b, size_t n, double v, const char *f)
 }
 
 static void c_model(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%s/%s", x->cfg.arch, x->cfg.norm); }
-static void c_shape(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "d%d L%d H%d T%d", x->cfg.d, x->cfg.layers, x->cfg.heads, x->cfg.seq); }
+static void c_shape(char *b, size_t n, const run_result *x, int a) { (void)a; x->cfg.layers ? snprintf(b, n, "d%d L%d H%d T%d", x->cfg.d, x->cfg.layers, x->cfg.heads, x->cfg.seq) : snprintf(b, n, "d%d (no model)", x->cfg.d); }
 static void c_tokens(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%ld (%s)", x->r.tokens, x->data); }
 static void c_gamma(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%s", x->gamma); }
 static void c_prec(char *b, size_t n, const run_result *x, int a) { (void)a; snprintf(b, n, "%s", x->precision ? x->precision : "f64"); }
@@ -179,6 +179,9 @@ static cJSON *run_json(const run_result *x)
     cJSON *eig = cJSON_AddArrayToObject(o, "eigenvalues");
     for (int i = 0; i < r->d; i++)
         cJSON_AddItemToArray(eig, cJSON_CreateNumber(r->eig[i]));
+    cJSON *bottom = cJSON_AddArrayToObject(o, "bottom"); /* eigenvector of lambda_min */
+    for (int i = 0; r->bottom && i < r->d; i++)
+        cJSON_AddItemToArray(bottom, cJSON_CreateNumber(r->bottom[i]));
     return o;
 }
 

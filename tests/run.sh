@@ -39,7 +39,10 @@ for t in build/asan/tests/test_*; do
     run_suite "asan/$(basename "$t")" "$t"
 done
 run_suite cli bash tests/cli/test_cli.sh
+run_suite io bash tests/io/test_io.sh
 run_suite train bash tests/cli/test_train.sh
+run_suite screen bash tests/screen/test_screen.sh
+run_suite demo bash tests/demo/test_demo.sh
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else

@@ -8,7 +8,18 @@ int cmd_norms(int argc, char **argv);
 int cmd_archs(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_screen(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+
+int cmd_inspect(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+/* diagnose on activation files (diagnose_acts.c) and on checkpoints (diagnose_ckpt.c):
+ * diagnose_route runs the one whose option (--acts, --checkpoint) is present and returns
+ * its exit code, or -1 when neither is; the help texts are appended to diagnose's */
+int diagnose_route(int argc, char **argv);
+int diagnose_acts(int argc, char **argv);
+int diagnose_checkpoint(int argc, char **argv);
+extern const char diagnose_acts_help[], diagnose_ckpt_help[];
 
 /* print "normsim: error: <msg>" on stderr; returns e->code */
 int cli_error(const ns_err *e);

@@ -17,6 +17,12 @@ static const char usage[] =
     "  archs      list the model families\n"
     "  export     write a model's weights, input tokens, taps and logits as .npy files\n"
     "  train      train a model (AdamW) and track its spectrum through training\n"
+    "  inspect    a checkpoint's norm layers and the final norm's predicted dead direction,\n"
+    "             from its parameters alone (no forward pass)\n"
+    "  screen     screen normalization schemes for a built-in kernel: the norm alone,\n"
+    "             in models, and a classification (LN-like or RMS-like)\n"
+    "  demo       a narrated walk-through for a class: the kernel, RMSNorm, precision,\n"
+    "             training, with terminal plots (docs/tutorial.md builds on it)\n"
     "\n"
     "exit status: 0 ok, 1 failure while running, 2 bad usage or bad input\n";
 
@@ -31,11 +37,19 @@ static const command commands[] = {
     {"archs", cmd_archs},
     {"export", cmd_export},
     {"train", cmd_train},
+    {"screen", cmd_screen},
+    {"inspect", cmd_inspect},
+    {"demo", cmd_demo},
 };
 
 int cli_error(const ns_err *e)
 {
-    fprintf(stderr, "normsim: error: %s\n", e->msg);
+    char line[sizeof e->msg];
+    size_t i = 0;
+    for (; i + 1 < sizeof line && e->msg[i]; i++) /* one line even when a file's names hold a newline */
+        line[i] = (unsigned char)e->msg[i] < 0x20 || e->msg[i] == 0x7f ? '?' : e->msg[i];
+    line[i] = '\0';
+    fprintf(stderr, "normsim: error: %s\n", line);
     return e->code ? e->code : 1;
 }
 
@@ -66,7 +80,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     ns_err e;
-    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train; "
+    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train, screen, inspect, demo; "
             "see normsim --help)", cmd);
     return cli_error(&e);
 }
