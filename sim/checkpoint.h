@@ -59,6 +59,8 @@ int model_save_safetensors(const ns_model *m, const char *path, const char *meta
 int model_load_safetensors(ns_model *m, const char *path, ns_err *e);
 /* The config stored by model_save_safetensors (NS_EUSAGE if the file has none). */
 int model_config_from_safetensors(const char *path, ns_config *cfg, ns_err *e);
+/* the config as the JSON text stored under NORMSIM_META_KEY (malloc'd; free it) */
+char *ckpt_config_text(const ns_config *c);
 /* The same from an open set's metadata. */
 int ckpt_normsim_config(const st_set *s, ns_config *cfg, ns_err *e);
 

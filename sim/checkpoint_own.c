@@ -83,6 +83,14 @@ static int config_from_json(const char *text, ns_config *c, ns_err *e)
     return rc ? rc : config_validate(c, e);
 }
 
+char *ckpt_config_text(const ns_config *c)
+{
+    cJSON *j = config_to_json(c);
+    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return t;
+}
+
 int ckpt_normsim_config(const st_set *s, ns_config *cfg, ns_err *e)
 {
     const char *text = st_set_meta(s, NORMSIM_META_KEY);
@@ -110,9 +118,7 @@ int model_save_safetensors(const ns_model *m, const char *path, const char *meta
         cJSON_Delete(meta);
         return ns_fail(e, NS_EUSAGE, "checkpoint metadata must be a JSON object");
     }
-    cJSON *cfg = config_to_json(&m->cfg);
-    char *cfg_text = cfg ? cJSON_PrintUnformatted(cfg) : NULL;
-    cJSON_Delete(cfg);
+    char *cfg_text = ckpt_config_text(&m->cfg);
     cJSON_DeleteItemFromObjectCaseSensitive(meta, NORMSIM_META_KEY);
     cJSON_DeleteItemFromObjectCaseSensitive(meta, "format");
     cJSON_AddStringToObject(meta, "format", "normsim");

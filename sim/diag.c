@@ -148,7 +148,7 @@ static int kernel_match(diag_report *r, const double *C, const double *V, const 
     double *cs = malloc(sizeof(double) * (size_t)k);
     if (!cs)
         return ns_fail(e, NS_ERUN, "out of memory");
-    int rc = principal_cosines(d, k, P, V, cs, e);
+    int rc = principal_cosines(d, k, P, k, V, cs, e);
     r->cos = cs[k - 1];
     free(cs);
     return rc;

@@ -185,11 +185,8 @@ static cJSON *run_json(const run_result *x)
     return o;
 }
 
-static int write_json(FILE *out, const run_result *runs, int n, ns_err *e)
+int json_write(FILE *out, cJSON *root, ns_err *e)
 {
-    cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "runs");
-    for (int i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, run_json(&runs[i]));
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     if (!s)
@@ -197,6 +194,14 @@ static int write_json(FILE *out, const run_result *runs, int n, ns_err *e)
     fprintf(out, "%s\n", s);
     free(s);
     return NS_OK;
+}
+
+static int write_json(FILE *out, const run_result *runs, int n, ns_err *e)
+{
+    cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "runs");
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, run_json(&runs[i]));
+    return json_write(out, root, e);
 }
 
 int report_write(FILE *out, int fmt, const run_result *runs, int n, ns_err *e)

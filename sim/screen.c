@@ -195,28 +195,6 @@ static int gain_vector(const norm_ops *o, int d, const double *p, double *g)
 
 /* ---- the measurement ---- */
 
-int subspace_cosines(int d, int k, const double *P, int m, const double *V, double *cosines,
-                     ns_err *e)
-{
-    int n = k < m ? k : m;
-    double *M = malloc(sizeof(double) * (size_t)k * m), *sup = malloc(sizeof(double) * (size_t)(n + 1));
-    if (!M || !sup) {
-        free(M);
-        free(sup);
-        return ns_fail(e, NS_ERUN, "out of memory for principal angles");
-    }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, m, d, 1.0, P, d, V, d, 0.0, M, m);
-    lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', k, m, M, m, cosines, NULL, 1,
-                                     NULL, 1, sup);
-    free(M);
-    free(sup);
-    if (info != 0)
-        return ns_fail(e, NS_ERUN, "SVD (dgesvd) failed to converge (info %d)", (int)info);
-    for (int i = 0; i < n; i++)
-        cosines[i] = cosines[i] > 1.0 ? 1.0 : cosines[i];
-    return NS_OK;
-}
-
 /* ||V u|| / ||u||: the cosine between u and the span of the m orthonormal rows of V */
 static double span_cos(int d, int m, const double *V, const double *u)
 {
@@ -269,7 +247,7 @@ static int compare_declared(int d, const double *C, double lam_max, const double
     double *cs = malloc(sizeof(double) * (size_t)n);
     if (!cs)
         return ns_fail(e, NS_ERUN, "out of memory");
-    int rc = subspace_cosines(d, k, P, m, out->basis, cs, e);
+    int rc = principal_cosines(d, k, P, m, out->basis, cs, e);
     out->cos_angle = cs[n - 1];
     free(cs);
     return rc;

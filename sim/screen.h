@@ -98,11 +98,6 @@ void screen_free(screen_result *r);
  * numerical kernel, compared with the declared basis P (k x d; k = 0: none). */
 int screen_measure(const cov_acc *cov, const double *P, int k, double threshold,
                    screen_probe *out, ns_err *e);
-/* Cosines of the min(k, m) principal angles between span(P) (k x d) and span(V) (m x d),
- * both orthonormal, descending into cosines (LAPACKE dgesvd of P V^T). */
-int subspace_cosines(int d, int k, const double *P, int m, const double *V, double *cosines,
-                     ns_err *e);
-
 /* ---- output (screen_report.c) ---- */
 /* results on stdout: one scheme in detail (table), or a comparison table (one row per
  * scheme); csv: one row per scheme; json: everything */

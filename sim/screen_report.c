@@ -459,13 +459,7 @@ static int write_json(FILE *out, const screen_result *rs, int n, ns_err *e)
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "schemes");
     for (int j = 0; j < n; j++)
         cJSON_AddItemToArray(arr, scheme_json(&rs[j]));
-    char *s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return ns_fail(e, NS_ERUN, "out of memory writing JSON");
-    fprintf(out, "%s\n", s);
-    free(s);
-    return NS_OK;
+    return json_write(out, root, e);
 }
 
 int screen_write(FILE *out, int fmt, const screen_result *rs, int n, ns_err *e)

@@ -29,23 +29,25 @@ double abs_cos(int d, const double *a, const double *b)
     return c > 1.0 ? 1.0 : c;
 }
 
-/* cos(theta_i) = singular values of P V^T (k x k) */
-int principal_cosines(int d, int k, const double *P, const double *V, double *cosines, ns_err *e)
+/* cos(theta_i) = singular values of P V^T (k x m), descending, min(k, m) of them */
+int principal_cosines(int d, int k, const double *P, int m, const double *V, double *cosines,
+                      ns_err *e)
 {
-    double *M = malloc(sizeof(double) * (size_t)k * k), *sup = malloc(sizeof(double) * (size_t)k);
+    int n = k < m ? k : m;
+    double *M = malloc(sizeof(double) * (size_t)k * m), *sup = malloc(sizeof(double) * (size_t)(n + 1));
     if (!M || !sup) {
         free(M);
         free(sup);
         return ns_fail(e, NS_ERUN, "out of memory for principal angles");
     }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, k, d, 1.0, P, d, V, d, 0.0, M, k);
-    lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', k, k, M, k, cosines, NULL, 1,
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, m, d, 1.0, P, d, V, d, 0.0, M, m);
+    lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', k, m, M, m, cosines, NULL, 1,
                                      NULL, 1, sup);
     free(M);
     free(sup);
     if (info != 0)
         return ns_fail(e, NS_ERUN, "SVD (dgesvd) failed to converge (info %d)", (int)info);
-    for (int i = 0; i < k; i++)
+    for (int i = 0; i < n; i++)
         cosines[i] = cosines[i] > 1.0 ? 1.0 : cosines[i];
     return NS_OK;
 }

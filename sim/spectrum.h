@@ -11,9 +11,10 @@ double rayleigh(int d, const double *C, const double *p);
 /* |a . b| / (||a|| ||b||) */
 double abs_cos(int d, const double *a, const double *b);
 /* Cosines of the principal angles between span(rows of P, k x d, orthonormal) and
- * span(rows of V, k x d, orthonormal), descending, into cosines (k). The smallest is
- * the cosine of the largest angle. */
-int principal_cosines(int d, int k, const double *P, const double *V, double *cosines, ns_err *e);
+ * span(rows of V, m x d, orthonormal), descending, into cosines (min(k, m)). With k = m
+ * the smallest is the cosine of the largest angle. */
+int principal_cosines(int d, int k, const double *P, int m, const double *V, double *cosines,
+                      ns_err *e);
 /* number of w[i] < thr (w ascending) */
 int count_below(int d, const double *w, double thr);
 

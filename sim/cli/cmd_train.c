@@ -1,6 +1,7 @@
 /* cmd_train.c - `normsim train`: train a model and track its spectrum. */
 #include "commands.h"
 #include "train_args.h"
+#include "../checkpoint.h"
 #include "../ckpt.h"
 #include "../safetensors.h"
 #include "../train.h"
@@ -183,11 +184,11 @@ static int build_model(const cli_train *c, ns_model *m, ns_err *e)
     int rc = model_opts_build(&c->model, c->model.norm, m, e);
     if (rc || !c->t.resume)
         return rc;
-    char path[4096], *want = ckpt_config_json(&m->cfg);
+    char path[4096], *want = ckpt_config_text(&m->cfg);
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", c->t.out);
     model_free(m);
     rc = ckpt_load_model(path, m, e);
-    char *have = rc ? NULL : ckpt_config_json(&m->cfg);
+    char *have = rc ? NULL : ckpt_config_text(&m->cfg);
     if (!rc && (!want || !have || strcmp(want, have) != 0)) {
         rc = ns_fail(e, NS_EUSAGE, "--resume: the model options differ from the checkpoint's %s", have ? have : "");
         model_free(m);

@@ -4,6 +4,7 @@
  * bases, zero gains), argument validation; and the screening battery (sim/screen.h) on
  * the paper's known answers, including a scheme that lies about its kernel. */
 #include "check.h"
+#include "../../sim/spectrum.h"
 #include "../../norms/registry.h"
 #include "../../sim/rng.h"
 #include "../../sim/screen.h"
@@ -461,9 +462,9 @@ static void test_subspace_cosines(void)
     double P[8] = {1, 0, 0, 0, 0, 1, 0, 0}, th = 0.3;
     double V[12] = {1, 0, 0, 0, 0, cos(th), sin(th), 0, 0, 0, 0, 1}, cs[2];
     ns_err e;
-    CHECK(subspace_cosines(d, 2, P, 2, V, cs, &e) == NS_OK && fabs(cs[0] - 1) < 1e-15 &&
+    CHECK(principal_cosines(d, 2, P, 2, V, cs, &e) == NS_OK && fabs(cs[0] - 1) < 1e-15 &&
               fabs(cs[1] - cos(th)) < 1e-15, "principal cosines 1, cos 0.3 (got %g, %g)", cs[0], cs[1]);
-    CHECK(subspace_cosines(d, 2, P, 3, V, cs, &e) == NS_OK && fabs(cs[1] - cos(th)) < 1e-15,
+    CHECK(principal_cosines(d, 2, P, 3, V, cs, &e) == NS_OK && fabs(cs[1] - cos(th)) < 1e-15,
           "a plane against a 3-space: 2 cosines (got %g, %g)", cs[0], cs[1]);
 }
 

@@ -62,11 +62,11 @@ static void test_principal_angles(void)
     ns_err e;
     P[0] = 1; P[d + 1] = 1;                 /* span(e0, e1) */
     V[0] = V[1] = 0.70710678118654752440; V[d + 0] = 0.70710678118654752440; V[d + 1] = -0.70710678118654752440; /* same span, rotated */
-    principal_cosines(d, k, P, V, c, &e);
+    principal_cosines(d, k, P, k, V, c, &e);
     CHECK(fabs(c[1] - 1.0) < 1e-15, "same subspace: smallest cosine %.17g", c[1]);
     memset(V, 0, sizeof V);
     V[0] = 1; V[d + 2] = 1;                 /* span(e0, e2): one angle 0, one 90 degrees */
-    principal_cosines(d, k, P, V, c, &e);
+    principal_cosines(d, k, P, k, V, c, &e);
     CHECK(fabs(c[0] - 1.0) < 1e-15 && fabs(c[1]) < 1e-15, "cosines %g %g", c[0], c[1]);
     double a[3] = {1, 2, 2}, b[3] = {-2, -4, -4};
     CHECK(fabs(abs_cos(3, a, b) - 1.0) < 1e-15, "abs_cos of opposite vectors");
