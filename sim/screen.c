@@ -1,6 +1,9 @@
 /* screen.c - the screening battery of a normalization scheme (screen.h): the norm alone
  * on several input distributions, the scheme in models, and the classification. */
+#include <errno.h>
+#include <unistd.h>
 #include "screen.h"
+#include "train.h"
 #include "cov.h"
 #include "rng.h"
 #include "spectrum.h"
@@ -421,16 +424,37 @@ int screen_add_model(screen_result *r, const ns_model *m, const diag_opts *o, ns
     return rc;
 }
 
-/* ---- part c: after a short training run ----
- * NOT IMPLEMENTED. This issue was written before normsim had a training loop; sim/train.h
- * (train_run) has landed since and already reports, per tracked precision, the deepening
- * factor (p'Cp / lambda_max at init over at the end, PAPER C4) and the dead-direction
- * count before and after. This is the place to use it: for each archetype of part b, build
- * the model as screen_add_model's caller does, train_run it for a short run (opt-in, e.g.
- * `screen --train STEPS`, since training every scheme in every archetype does not fit the
- * one-minute budget of --all) into a folder under --out, and store deepening and dead_end
- * in screen_result (trained = 1); screen_report.c prints "not run" where they would go.
- * Nothing here fakes those numbers. */
+/* ---- part c: after a short training run ---- */
+
+int screen_train_model(screen_result *r, int a, ns_model *m, long steps, uint64_t seed, ns_err *e)
+{
+    char dir[] = "/tmp/normsim-screen-XXXXXX", path[64];
+    if (!mkdtemp(dir))
+        return ns_fail(e, NS_ERUN, "cannot create a temporary folder for part c: %s", strerror(errno));
+    train_opts t = {.data = m->cfg.input == INPUT_PATCHES ? "digits" : "text", .steps = steps,
+                    .batch = 8, .opt = {2e-3, 0.1, steps / 10, steps, 0.9, 0.95, 1e-8, 0.1, 1.0},
+                    .track_every = steps, .track_prec = {PREC_BF16}, .n_track_prec = 1,
+                    .probe_tokens = 2048, .out = dir, .seed = seed};
+    train_result res;
+    int rc = train_run(m, &t, &res, e);
+    snprintf(path, sizeof path, "%s/track.csv", dir);
+    remove(path);
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    remove(path);
+    rmdir(dir);
+    if (rc)
+        return rc;
+    screen_arch *s = &r->arch[a];
+    s->trained = 1;
+    s->train_steps = steps;
+    s->val_loss_init = res.val_loss_init;
+    s->val_loss = res.val_loss;
+    s->deepening = fabs(res.ray_init[0]) / fabs(res.ray_end[0]);
+    s->dead_init = res.dead_init[0];
+    s->dead_end = res.dead_end[0];
+    r->train_steps = steps;
+    return NS_OK;
+}
 
 /* ---- part e: classification ---- */
 

@@ -8,8 +8,9 @@
  *      its dimension and basis, against the basis the scheme declares (`kernel`), matched
  *      by principal angles;
  *   b. in models: diag_run on archetypes with the scheme swapped in (screen_add_model);
- *   c. after a short training run: NOT IMPLEMENTED (see the marked place in screen.c
- *      and screen_result.trained);
+ *   c. after a short training run (opt-in): each archetype of b trained on text for a
+ *      few steps, tracked at bf16 (sim/train.h): the deepening factor of the predicted
+ *      direction's floor and the dead-direction count before and after (screen_train_model);
  *   d. the residual stream's sigma_min block to block (from b);
  *   e. a classification: LN-like (exact kernel of dimension k) or RMS-like (none). */
 #ifndef NS_SCREEN_H
@@ -55,6 +56,11 @@ typedef struct {
     int placement;   /* enum arch_placement */
     int residual;    /* enum arch_residual */
     diag_report r;   /* diag_run on the model with the scheme swapped in */
+    int trained;     /* part c ran on this archetype */
+    long train_steps;
+    double val_loss_init, val_loss;  /* part c: validation loss before and after */
+    double deepening;                /* part c: |p'Cp/lambda_max| at bf16, init over end */
+    int dead_init, dead_end;         /* part c: dead directions at bf16, before and after */
 } screen_arch;
 
 typedef struct {
@@ -72,7 +78,7 @@ typedef struct {
     long tokens;             /* tokens per model in part b */
     int n_arch;
     screen_arch arch[SCREEN_MAX_ARCHS];
-    int trained;             /* part c: 0 = not run (not implemented, see screen.c) */
+    long train_steps;        /* part c: steps per archetype (0: not run) */
     int cls;                 /* enum screen_class */
     int class_k;             /* kernel dimension the class rests on */
     int disagreements;       /* probes not AGREE/SKIPPED + model verdicts MISMATCH */
@@ -90,6 +96,9 @@ int screen_alone(const char *spec, int d, double eps, long rows, uint64_t seed, 
                  double threshold, screen_result *r, ns_err *e);
 /* Part b (and d): run the diagnostic on m (the scheme swapped in) and keep its report. */
 int screen_add_model(screen_result *r, const ns_model *m, const diag_opts *o, ns_err *e);
+/* Part c: train m (the model of archetype a, freshly built) for steps updates on the
+ * fortunes text in a temporary folder, tracked at bf16; store the numbers in r->arch[a]. */
+int screen_train_model(screen_result *r, int a, ns_model *m, long steps, uint64_t seed, ns_err *e);
 /* Part e: fill cls, class_k, disagreements and evidence from parts a and b. */
 void screen_classify(screen_result *r);
 void screen_free(screen_result *r);

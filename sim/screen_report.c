@@ -170,8 +170,21 @@ static void table_models(FILE *out, const screen_result *r)
                 placement_name(&r->arch[a]), d->predicted_k, d->dead, c, q, l,
                 d->verdict == VERDICT_MISMATCH ? "!! " : "", verdict_name(d->verdict));
     }
-    fprintf(out, "\nc. after a short training run: not run (screen does not train yet; `normsim train` "
-            "reports the deepening factor and dead directions of one model)\n");
+    if (!r->train_steps)
+        fprintf(out, "\nc. after a short training run: not run (opt-in: --train STEPS)\n");
+    else {
+        fprintf(out, "\nc. after %ld training steps on text (tracked at bf16): the predicted direction's "
+                "floor and the dead directions\n", r->train_steps);
+        fprintf(out, "%-10s %12s %12s %14s %10s\n", "arch", "val loss", "->", "deepening", "dead");
+        for (int a = 0; a < r->n_arch; a++) {
+            const screen_arch *s = &r->arch[a];
+            char q[32];
+            num(q, sizeof q, s->deepening, "%.3g");
+            if (s->trained)
+                fprintf(out, "%-10s %12.4f %12.4f %14s %4d -> %d\n", s->arch, s->val_loss_init,
+                        s->val_loss, q, s->dead_init, s->dead_end);
+        }
+    }
     fprintf(out, "\nd. residual stream: sigma_min of the centred resid.<l>, and the block-to-block ratio\n");
     for (int a = 0; a < r->n_arch; a++) {
         const diag_report *d = &r->arch[a].r;
@@ -290,9 +303,10 @@ static void write_csv(FILE *out, const screen_result *rs, int n)
     for (int i = 0; i < SCREEN_N_INPUTS; i++)
         fprintf(out, ",dead_random.%s", screen_input_name(i));
     for (int a = 0; a < rs[0].n_arch; a++)
-        fprintf(out, ",verdict.%s,dead.%s,cos.%s,ratio_min.%s,ratio_max.%s", rs[0].arch[a].arch,
-                rs[0].arch[a].arch, rs[0].arch[a].arch, rs[0].arch[a].arch, rs[0].arch[a].arch);
-    fputs(",trained,disagreements,class,class_k,declared_kernel\n", out);
+        fprintf(out, ",verdict.%s,dead.%s,cos.%s,ratio_min.%s,ratio_max.%s,deepening.%s,dead_trained.%s",
+                rs[0].arch[a].arch, rs[0].arch[a].arch, rs[0].arch[a].arch, rs[0].arch[a].arch,
+                rs[0].arch[a].arch, rs[0].arch[a].arch, rs[0].arch[a].arch);
+    fputs(",train_steps,disagreements,class,class_k,declared_kernel\n", out);
     for (int j = 0; j < n; j++) {
         const screen_result *r = &rs[j];
         csv_str(out, r->spec);
@@ -321,8 +335,13 @@ static void write_csv(FILE *out, const screen_result *rs, int n)
             csv_num(out, d->cos);
             csv_num(out, lo);
             csv_num(out, hi);
+            csv_num(out, r->arch[a].trained ? r->arch[a].deepening : NAN);
+            if (r->arch[a].trained)
+                fprintf(out, ",%d", r->arch[a].dead_end);
+            else
+                fputs(",", out);
         }
-        fprintf(out, ",,%d,%s,%d,", r->disagreements, screen_class_name(r->cls), r->class_k);
+        fprintf(out, ",%ld,%d,%s,%d,", r->train_steps, r->disagreements, screen_class_name(r->cls), r->class_k);
         csv_str(out, r->ops->kernel_formula);
         fputc('\n', out);
     }
@@ -443,8 +462,25 @@ static cJSON *scheme_json(const screen_result *r)
     cJSON *ms = cJSON_AddArrayToObject(o, "models");
     for (int a = 0; a < r->n_arch; a++)
         cJSON_AddItemToArray(ms, model_json(r, a));
-    cJSON_AddNullToObject(o, "trained");
-    cJSON_AddStringToObject(o, "trained_note", "not run: screen does not train yet (normsim train reports deepening and dead directions for one model)");
+    if (!r->train_steps)
+        cJSON_AddNullToObject(o, "trained");
+    else {
+        cJSON *tr = cJSON_AddArrayToObject(o, "trained");
+        for (int a = 0; a < r->n_arch; a++) {
+            const screen_arch *s = &r->arch[a];
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "arch", s->arch);
+            cJSON_AddNumberToObject(x, "steps", (double)s->train_steps);
+            cJSON_AddStringToObject(x, "precision", "bf16");
+            cJSON_AddNumberToObject(x, "val_loss_init", s->val_loss_init);
+            cJSON_AddNumberToObject(x, "val_loss", s->val_loss);
+            cJSON_AddItemToObject(x, "deepening", isfinite(s->deepening) ? cJSON_CreateNumber(s->deepening)
+                                                                          : cJSON_CreateNull());
+            cJSON_AddNumberToObject(x, "dead_init", s->dead_init);
+            cJSON_AddNumberToObject(x, "dead_end", s->dead_end);
+            cJSON_AddItemToArray(tr, x);
+        }
+    }
     cJSON_AddStringToObject(o, "class", screen_class_name(r->cls));
     cJSON_AddNumberToObject(o, "class_k", r->class_k);
     class_text(cls, sizeof cls, r);

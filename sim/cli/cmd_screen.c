@@ -26,8 +26,8 @@ static const char screen_help[] =
     "     repeated as a warning on stderr;\n"
     "  b. the scheme in a pre-norm (gpt2), a parallel (pythia) and a post-norm (bert) model:\n"
     "     the diagnostic's verdict on the final norm's output (as `normsim diagnose`);\n"
-    "  c. after a short training run: not run yet (screen does not train; see\n"
-    "     `normsim train` for one model's deepening factor and dead directions);\n"
+    "  c. with --train STEPS: each archetype of b trained STEPS steps on text, tracked at\n"
+    "     bf16: the deepening factor of the floor and the dead directions before/after;\n"
     "  d. the residual stream's sigma_min block to block in each model;\n"
     "  e. a classification: LN-like (exact kernel of dimension k, with its basis) or RMS-like\n"
     "     (none), with the evidence.\n"
@@ -44,6 +44,7 @@ static const char screen_help[] =
     "  --rows N             rows per input for the norm alone (default 4096; must exceed d)\n"
     "  --archs LIST         archetypes of part b (default gpt2,pythia,bert; none: skip b, d)\n"
     "  --tokens N           tokens streamed through each model (default 4096; must exceed d)\n"
+    "  --train STEPS        part c: train each archetype STEPS steps (default 0: skip c)\n"
     "  --threshold T        dead: eigenvalue < T lambda_max (default max(1e-10, u^2), u the\n"
     "                       unit roundoff of --precision)\n"
     "  --format table|csv|json  stdout (default table; csv: one row per scheme)\n"
@@ -72,6 +73,7 @@ typedef struct {
     const char *archs;
     const char *out;
     int format;
+    long train_steps;
 } screen_opts;
 
 static int parse(int argc, char **argv, screen_opts *o, ns_err *e)
@@ -83,6 +85,7 @@ static int parse(int argc, char **argv, screen_opts *o, ns_err *e)
     o->archs = "gpt2,pythia,bert";
     o->out = NULL;
     o->format = FORMAT_TABLE;
+    o->train_steps = 0;
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
         const char *v, *a = argv[it.i];
@@ -102,6 +105,9 @@ static int parse(int argc, char **argv, screen_opts *o, ns_err *e)
                 return e->code;
         } else if ((r = arg_value(&it, "--threshold", &v, e)) != 0) {
             if (r < 0 || parse_double(v, "--threshold", 1e-300, 1.0, &o->threshold, e))
+                return e->code;
+        } else if ((r = arg_value(&it, "--train", &v, e)) != 0) {
+            if (r < 0 || parse_long(v, "--train", 1, 1000000L, &o->train_steps, e))
                 return e->code;
         } else if ((r = arg_value(&it, "--archs", &v, e)) != 0) {
             if (r < 0)
@@ -268,6 +274,8 @@ static int screen_one(const screen_plan *p, const char *spec, screen_result *r, 
             break;
         diag_opts d = {.tokens = o->tokens, .seed = o->model.seed, .threshold = p->threshold};
         rc = screen_add_model(r, &m, &d, e);
+        if (!rc && o->train_steps > 0)
+            rc = screen_train_model(r, r->n_arch - 1, &m, o->train_steps, o->model.seed, e);
         model_free(&m);
     }
     if (!rc)

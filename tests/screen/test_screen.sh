@@ -229,5 +229,19 @@ expect_usage_error "groupnorm in diagnose without G" diagnose --norm groupnorm
 run "$NS" screen --help
 [ "$rc" -eq 0 ] && grep -q '^usage: normsim screen' "$tmp/out" && ok || bad "screen --help"
 
+# part c (opt-in): a short training run per archetype, tracked at bf16
+run "$NS" screen --norm layernorm --d 32 --layers 2 --heads 2 --archs gpt2 --train 20 --format json
+"$PY" - "$tmp/out" <<'PYEOF' && ok || bad "screen --train: part c numbers"
+import json, math, sys
+s = json.load(open(sys.argv[1]))["schemes"][0]
+t = s["trained"]
+assert isinstance(t, list) and len(t) == 1 and t[0]["arch"] == "gpt2" and t[0]["steps"] == 20, t
+assert t[0]["val_loss"] < t[0]["val_loss_init"], t            # it trained
+assert t[0]["dead_init"] >= 1 and t[0]["deepening"] is not None and t[0]["deepening"] > 0, t
+PYEOF
+run "$NS" screen --norm layernorm --archs gpt2 --format json
+"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["schemes"][0]["trained"] is None' "$tmp/out" && ok || bad "part c is opt-in"
+expect_usage_error "bad --train" screen --norm layernorm --train 0
+
 echo "screen: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
