@@ -215,10 +215,11 @@ static char *train_state_json(const trainer *t, long step)
     char buf[512];
     snprintf(buf, sizeof buf,
              "{\"normsim.step\": \"%ld\", \"normsim.rng\": \"%016llx %016llx\", "
-             "\"normsim.train\": \"data=%s batch=%d lr=%.17g warmup=%ld wd=%.17g clip=%.17g seed=%llu\"}",
+             "\"normsim.train\": \"data=%s batch=%d lr=%.17g min_lr_frac=%.17g warmup=%ld wd=%.17g "
+             "clip=%.17g probe=%ld seed=%llu\"}",
              step, (unsigned long long)t->rng.state, (unsigned long long)t->rng.inc, t->o->data,
-             t->B, t->o->opt.lr, t->o->opt.warmup, t->o->opt.weight_decay, t->o->opt.clip,
-             (unsigned long long)t->o->seed);
+             t->B, t->o->opt.lr, t->o->opt.min_lr_frac, t->o->opt.warmup, t->o->opt.weight_decay,
+             t->o->opt.clip, t->o->probe_tokens, (unsigned long long)t->o->seed);
     return strdup(buf);
 }
 
@@ -393,8 +394,9 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
     int rc = trainer_init(&t, m, o, e);
     if (!rc && o->resume)
         rc = resume_state(&t, &start, e);
-    if (!rc && start > o->steps)
-        rc = ns_fail(e, NS_EUSAGE, "--resume: the checkpoint is at step %ld, past --steps %ld", start, o->steps);
+    if (!rc && start >= o->steps)
+        rc = ns_fail(e, NS_EUSAGE, "--resume: the checkpoint is already at step %ld of --steps %ld: "
+                     "nothing to continue", start, o->steps);
     if (!rc)
         rc = open_track(&t, start, e);
     res->unigram_entropy = unigram_entropy(&t.data);
@@ -431,7 +433,7 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
     if (!rc && start == o->steps)
         rc = save_checkpoint(&t, start, e);
     if (!rc) {
-        long from = o->steps - (o->steps - start) / 10 - 1, cnt = 0;
+        long span = (o->steps - start) / 10, from = o->steps - (span > 0 ? span : 1), cnt = 0;
         double sum = 0;
         for (long s = from > start ? from : start; s < o->steps; s++, cnt++)
             sum += t.loss_hist[s];

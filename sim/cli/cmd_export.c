@@ -35,7 +35,7 @@ static const char export_help[] =
     "  --tokens N           tokens: a multiple of --seq, or at most one sequence (default 256);\n"
     "                       image models: whole images covering at least N rows\n"
     "  --grads              also the gradient of the mean cross-entropy of random targets\n"
-    "                       (the data stream's): DIR/targets.npy (int32, one per logit row),\n"
+    "                       (the probe stream's): DIR/targets.npy (int32, one per logit row),\n"
     "                       DIR/loss.npy, DIR/grads/<tensor>.npy (shaped as the weights)\n"
     "  --data SPEC          input: uniform | zipf[:S] (tokens, default uniform),\n"
     "                       digits[:PATH] | synthetic (images, default digits)\n";

@@ -280,7 +280,7 @@ int cmd_train(int argc, char **argv)
             print_summary(&c, &m, &r);
         model_free(&m);
     }
-    if (rc && created) { /* a run that failed before its first checkpoint leaves no folder */
+    if (rc == NS_EUSAGE && created) { /* bad input, found before training: leave no folder */
         char path[4096];
         snprintf(path, sizeof path, "%s/checkpoint.safetensors", c.t.out);
         if (access(path, F_OK) != 0) {

@@ -245,9 +245,13 @@ static int gamma_from_checkpoint(const acts_opts *o, const char *path, uint64_t 
             rc = e->code;
         if (!rc && l->bias && !o->beta && !(ng->b = st_set_load(&s, l->bias, e)))
             rc = e->code;
-        if (!rc) {
-            ng->kind = l->kind;
-            fprintf(stderr, "normsim: note: gamma from %s (%s, %s)\n", l->prefix, l->kind, l->resolved_by);
+        if (!rc) { /* the registry's own name: l->kind dies with the scan result */
+            const norm_ops *ops = norm_find(l->kind);
+            ng->kind = ops ? ops->name : NULL;
+            if (!ops)
+                rc = ns_fail(e, NS_EUSAGE, "final norm %s: scheme '%s' is not registered", l->prefix, l->kind);
+            else
+                fprintf(stderr, "normsim: note: gamma from %s (%s, %s)\n", l->prefix, l->kind, l->resolved_by);
         }
         scan_result_free(&r);
     }
