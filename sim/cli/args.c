@@ -38,6 +38,21 @@ int arg_value(arg_iter *it, const char *name, const char **val, ns_err *e)
     return 1;
 }
 
+int arg_strings(arg_iter *it, const char *const *names, const char **const *slots, int n, ns_err *e)
+{
+    for (int k = 0; k < n; k++) {
+        const char *v;
+        int r = arg_value(it, names[k], &v, e);
+        if (r < 0)
+            return -1;
+        if (r > 0) {
+            *slots[k] = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int parse_long(const char *s, const char *opt, long lo, long hi, long *out, ns_err *e)
 {
     char *end;

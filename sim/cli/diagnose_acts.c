@@ -302,15 +302,10 @@ static int parse(int argc, char **argv, acts_opts *o, ns_err *e)
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
         const char *v;
-        int r = 0, done = 0;
-        for (size_t k = 0; k < sizeof value_opts / sizeof value_opts[0] && !done; k++)
-            if ((r = arg_value(&it, value_opts[k], &v, e)) != 0) {
-                if (r < 0)
-                    return e->code;
-                *slots[k] = v;
-                done = 1;
-            }
-        if (done)
+        int r = arg_strings(&it, value_opts, slots, (int)(sizeof value_opts / sizeof value_opts[0]), e);
+        if (r < 0)
+            return e->code;
+        if (r > 0)
             continue;
         if (arg_flag(&it, "--no-config"))
             o->no_config = 1;
