@@ -26,7 +26,7 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 ASAN_OBJ = $(LIB_SRC:%.c=$(B)/asan/obj/%.o)
 ASAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 
-.PHONY: all deps test run repro bench clean unit asan fuzz demo
+.PHONY: all deps test run repro bench install clean unit asan fuzz demo
 all: $(BIN) $(LIB) $(EXAMPLES)
 
 deps:
@@ -117,6 +117,13 @@ fuzz: deps $(FUZZ_OBJ) $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	    2>$(B)/fuzz/$$t.log || { tail -40 $(B)/fuzz/$$t.log; echo "fuzz: $$t FAILED"; exit 1; }; \
 	  grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done' $(B)/fuzz/$$t.log | sed "s/^/  $$t: /"; \
 	done
+
+# build/normsim to $(PREFIX)/bin, the plugin header to $(PREFIX)/include/normsim
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/normsim
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/normsim
+	install -m 644 norms/norm.h $(DESTDIR)$(PREFIX)/include/normsim/norm.h
 
 clean:
 	rm -rf $(B)
