@@ -266,6 +266,10 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
         rc = predicted_basis(m, &P, &k, e);
     if (!rc)
         rc = diag_measure(&tc.cov[L + 1], P, k, o->threshold, r, e);
+    if (!rc && k > 0) { /* keep the first predicted vector; P's other rows are not needed */
+        r->predicted = P;
+        P = NULL;
+    }
     free(P);
     free(A);
     tap_covs_free(&tc);
@@ -279,5 +283,6 @@ void diag_report_free(diag_report *r)
     free(r->eig);
     free(r->sigma_min);
     free(r->bottom);
-    r->eig = r->sigma_min = r->bottom = NULL;
+    free(r->predicted);
+    r->eig = r->sigma_min = r->bottom = r->predicted = NULL;
 }

@@ -40,6 +40,7 @@ typedef struct {
     int dead;          /* eigenvalues below threshold * lambda_max */
     double *eig;       /* (d) eigenvalues of the post-final-norm covariance, ascending */
     double *bottom;    /* (d) measured bottom eigenvector (of lambda_min) */
+    double *predicted; /* (d) the first predicted kernel vector (diag_run, k >= 1), or NULL */
     double *sigma_min; /* (layers + 1) smallest singular value of the centred resid.<l>;
                           NULL (layers 0) when no model was run */
     verdict verdict;

@@ -4,6 +4,7 @@
  * reproduces the printed numbers), the result rows, and a figure (sim/demo.h). */
 #include "commands.h"
 #include "train_args.h"
+#include "diagnose_args.h"
 #include "model_opts.h"
 #include "../../norms/registry.h"
 #include "../data.h"
@@ -128,88 +129,35 @@ static void cmd_print(const cmdline *c)
 
 typedef struct {
     int n;
-    run_result run[2];
-    double *p[2];   /* the predicted kernel vector (k = 1), or NULL */
-    char *table;    /* the table `normsim diagnose` prints */
+    run_result run[2]; /* run[i].r.predicted: the predicted kernel vector (k = 1) or NULL */
+    char *table;       /* the table `normsim diagnose` prints */
 } diag_out;
 
 static void diag_out_free(diag_out *o)
 {
-    for (int i = 0; i < o->n; i++) {
+    for (int i = 0; i < o->n; i++)
         diag_report_free(&o->run[i].r);
-        free(o->p[i]);
-    }
     free(o->table);
     memset(o, 0, sizeof *o);
 }
 
-/* the final norm's predicted kernel vector when it is one-dimensional */
-static int kernel_vector(const ns_model *m, double **p, ns_err *e)
-{
-    *p = NULL;
-    if (m->norm->kernel(&m->ncfg, m->norm_final, NULL, 0) != 1)
-        return NS_OK;
-    if (!(*p = malloc((size_t)m->cfg.d * sizeof **p)))
-        return ns_fail(e, NS_ERUN, "out of memory");
-    m->norm->kernel(&m->ncfg, m->norm_final, *p, 1);
-    return NS_OK;
-}
-
-/* one norm of a diagnose command: cmd_diagnose's run_one, without the progress bar */
-static int diag_one(const model_opts *mo, const char *norm, long tokens, run_result *out,
-                    double **p, ns_err *e)
-{
-    ns_model m;
-    int rc = model_opts_build(mo, norm, &m, e);
-    if (rc)
-        return rc;
-    double u = precision_unit_roundoff(mo->prec);
-    double thr = u * u > 1e-10 ? u * u : 1e-10;
-    diag_opts dopt = {.tokens = tokens, .data = NULL, .seed = mo->seed, .threshold = thr, .progress = 0};
-    memset(out, 0, sizeof *out);
-    out->cfg = m.cfg;
-    out->kernel_formula = m.norm->kernel_formula;
-    out->precision = precision_name(m.prec);
-    out->seed = mo->seed;
-    model_opts_gamma_name(mo, out->gamma, sizeof out->gamma);
-    snprintf(out->data, sizeof out->data, "%s", batch_source_default(&m.cfg));
-    rc = diag_run(&m, &dopt, &out->r, e);
-    if (!rc && out->r.warning[0])
-        fprintf(stderr, "normsim: warning: %s/%s: %s\n", m.cfg.arch, m.cfg.norm, out->r.warning);
-    if (!rc)
-        rc = kernel_vector(&m, p, e);
-    model_free(&m);
-    return rc;
-}
-
+/* run a diagnose command line exactly as `normsim diagnose` does (its parser and its
+ * run_one), without the progress bar; at most two norms; the table into o->table */
 static int diag_cmd(const cmdline *c, diag_out *o, ns_err *e)
 {
-    model_opts mo;
-    long tokens = 4096;
-    model_opts_default(&mo);
+    diagnose_opts opts;
     memset(o, 0, sizeof *o);
-    arg_iter it = {c->argc, (char **)c->argv, 1};
-    while (it.i < it.argc) {
-        const char *v;
-        int r = model_opts_take(&it, &mo, e);
-        if (r < 0)
-            return e->code;
-        if (r > 0)
-            continue;
-        if ((r = arg_value(&it, "--tokens", &v, e)) > 0) {
-            if (parse_long(v, "--tokens", 1, 1000000000L, &tokens, e))
-                return e->code;
-        } else
-            return ns_fail(e, NS_ERUN, "demo: unexpected argument '%s'", c->argv[it.i]);
-    }
+    int rc = diagnose_args_parse(c->argc, (char **)c->argv, &opts, e);
+    if (rc)
+        return rc;
+    opts.progress = 0;
     ns_config fam;
     char list[128], *save = NULL;
-    if (arch_config(mo.arch, &fam, e))
+    if (arch_config(opts.model.arch, &fam, e))
         return e->code;
-    snprintf(list, sizeof list, "%s", mo.norm ? mo.norm : fam.norm);
-    int rc = NS_OK;
+    snprintf(list, sizeof list, "%s", opts.model.norm ? opts.model.norm : fam.norm);
     for (char *n = strtok_r(list, ",", &save); n && o->n < 2 && !rc; n = strtok_r(NULL, ",", &save)) {
-        rc = diag_one(&mo, n, tokens, &o->run[o->n], &o->p[o->n], e);
+        rc = diagnose_run_one(&opts, n, &o->run[o->n], e);
         o->n++; /* freed by diag_out_free, even when partly filled */
     }
     size_t len;
@@ -386,7 +334,7 @@ static int step_gains(demo *d, ns_err *e)
         return rc;
     const diag_report *r = &o.run[0].r;
     int n = r->d;
-    const double *p = o.p[0];
+    const double *p = o.run[0].r.predicted;
     double v[n], ones = 1 / sqrt((double)n), dot = 0;
     for (int i = 0; i < n; i++)
         dot += r->bottom[i] * (p ? p[i] : ones);
@@ -476,7 +424,7 @@ static int step_precision(demo *d, ns_err *e)
         floor[k] = r->lam_min / r->lam_max;
         cosv[k] = r->cos;
         dead[k] = r->dead;
-        diff[k] = o.p[0] ? max_diff(r->bottom, o.p[0], r->d) : NAN;
+        diff[k] = r->predicted ? max_diff(r->bottom, r->predicted, r->d) : NAN;
         diag_out_free(&o);
     }
     figure f = {.name = "5-precision", .title = "the 12 smallest eigenvalues, gpt2/layernorm d 64, by storage precision",

@@ -1,6 +1,6 @@
 /* cmd_diagnose.c - `normsim diagnose`: the dead-direction diagnostic on random models. */
 #include "commands.h"
-#include "model_opts.h"
+#include "diagnose_args.h"
 #include "../data.h"
 #include "../diag.h"
 #include "../report.h"
@@ -34,21 +34,14 @@ static const char diagnose_help[] =
     "\n"
     "example: normsim diagnose --arch gpt2 --norm layernorm,rmsnorm --d 256 --tokens 4096\n";
 
-typedef struct {
-    model_opts model;
-    long tokens;
-    const char *data;
-    double threshold;
-    int format;
-} diagnose_opts;
-
-static int parse(int argc, char **argv, diagnose_opts *o, ns_err *e)
+int diagnose_args_parse(int argc, char **argv, diagnose_opts *o, ns_err *e)
 {
     model_opts_default(&o->model);
     o->tokens = 4096;
     o->data = NULL;
     o->threshold = 0.0; /* 0: the precision's default, max(1e-10, u^2) */
     o->format = FORMAT_TABLE;
+    o->progress = 1;
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
         const char *v;
@@ -104,7 +97,7 @@ static int check_all(const diagnose_opts *o, char **norms, int n, ns_err *e)
     return NS_OK;
 }
 
-static int run_one(const diagnose_opts *o, const char *norm, run_result *out, ns_err *e)
+int diagnose_run_one(const diagnose_opts *o, const char *norm, run_result *out, ns_err *e)
 {
     ns_model m;
     int rc = model_opts_build(&o->model, norm, &m, e);
@@ -112,7 +105,7 @@ static int run_one(const diagnose_opts *o, const char *norm, run_result *out, ns
         return rc;
     double u = precision_unit_roundoff(o->model.prec);
     double thr = o->threshold > 0 ? o->threshold : (u * u > 1e-10 ? u * u : 1e-10);
-    diag_opts d = {.tokens = o->tokens, .data = o->data, .seed = o->model.seed, .threshold = thr, .progress = 1};
+    diag_opts d = {.tokens = o->tokens, .data = o->data, .seed = o->model.seed, .threshold = thr, .progress = o->progress};
     memset(out, 0, sizeof *out);
     out->cfg = m.cfg;
     out->kernel_formula = m.norm->kernel_formula;
@@ -140,7 +133,7 @@ int cmd_diagnose(int argc, char **argv)
     diagnose_opts o;
     ns_err e = {0};
     char list[1024], *norms[16];
-    if (parse(argc, argv, &o, &e))
+    if (diagnose_args_parse(argc, argv, &o, &e))
         return cli_error(&e);
     ns_config fam;
     if (arch_config(o.model.arch, &fam, &e))
@@ -153,7 +146,7 @@ int cmd_diagnose(int argc, char **argv)
     int rc = runs ? NS_OK : ns_fail(&e, NS_ERUN, "out of memory");
     int done = 0;
     for (; !rc && done < n; done++)
-        rc = run_one(&o, norms[done], &runs[done], &e);
+        rc = diagnose_run_one(&o, norms[done], &runs[done], &e);
     if (!rc)
         rc = report_write(stdout, o.format, runs, n, &e);
     for (int i = 0; runs && i < n; i++)

@@ -102,6 +102,8 @@ static void test_verdicts(void)
     CHECK(run("layernorm", 0, 600, &r) == NS_OK, "layernorm run");
     CHECK(r.verdict == VERDICT_PRESENT && r.cos >= 1 - 1e-10 && r.dead == 1,
           "layernorm: %s cos %.15f dead %d", verdict_name(r.verdict), r.cos, r.dead);
+    CHECK(r.predicted && fabs(r.predicted[0] - 1 / sqrt(32.0)) < 1e-15 && fabs(r.predicted[31] - 1 / sqrt(32.0)) < 1e-15,
+          "layernorm at init predicts p = 1/sqrt(d)");
     diag_report_free(&r);
     CHECK(run("layernorm", 1.0, 600, &r) == NS_OK, "layernorm random g");
     CHECK(r.verdict == VERDICT_PRESENT && r.cos >= 1 - 1e-10 && r.cos_ones < 0.95,
@@ -110,6 +112,7 @@ static void test_verdicts(void)
     CHECK(run("rmsnorm", 1.0, 600, &r) == NS_OK, "rmsnorm run");
     CHECK(r.verdict == VERDICT_ABSENT && r.dead == 0 && r.lam_min / r.lam_max > 1e-6,
           "rmsnorm: %s dead %d lam_min/lam_max %.3g", verdict_name(r.verdict), r.dead, r.lam_min / r.lam_max);
+    CHECK(r.predicted == NULL, "rmsnorm predicts no vector");
     diag_report_free(&r);
     CHECK(run("layernorm", 0, 32, &r) == NS_OK && r.verdict == VERDICT_UNDETERMINED && r.warning[0],
           "tokens <= d gives UNDETERMINED, never PRESENT");
