@@ -2,13 +2,17 @@
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fPIC
+# includes are rooted at the checkout ("sim/stats/cov.h"); headers tracked by the compiler
+CPPFLAGS += -I. -MMD -MP
 LDLIBS   = -llapacke -lopenblas -lcjson -lz -lm -ldl
 PYTHON  ?= /usr/bin/python3
 
 # Debian packages: build (BLAS, LAPACKE, cJSON), plots (gnuplot), tests (PyTorch, NumPy).
 DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn fortunes clang libclang-rt-14-dev
 
-LIB_SRC  = $(wildcard norms/*.c) $(filter-out sim/cli/%,$(wildcard sim/*.c))
+# the library: the registry and every subsystem folder of sim/ (sim/<subsystem>/*.c) but
+# the command line, which is only in the binary
+LIB_SRC  = $(wildcard norms/*.c) $(filter-out sim/cli/%,$(wildcard sim/*/*.c))
 CLI_SRC  = $(wildcard sim/cli/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 
@@ -37,9 +41,9 @@ deps:
 	    || { echo "make deps: apt-get failed (run as root?)" >&2; exit 1; }; \
 	fi
 
-$(B)/obj/%.o: %.c $(wildcard norms/*.h sim/*.h sim/cli/*.h)
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -52,20 +56,20 @@ $(B)/examples/%.so: examples/%.c norms/norm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -I norms $< -o $@ -lm
 
-$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(wildcard tests/fuzz/*.c) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+$(B)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@) $(B)/obj/tests
+	$(CC) $(CPPFLAGS) -MF $(B)/obj/tests/$*.d $(CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
 
-$(B)/asan/obj/%.o: %.c $(wildcard norms/*.h sim/*.h)
+$(B)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -c $< -o $@
 
 $(B)/asan/libnormsim.a: $(ASAN_OBJ)
 	ar rcs $@ $^
 
-$(B)/asan/tests/%: tests/unit/%.c tests/unit/check.h $(wildcard tests/fuzz/*.c) $(B)/asan/libnormsim.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $< $(B)/asan/libnormsim.a -o $@ $(LDLIBS)
+$(B)/asan/tests/%: tests/unit/%.c $(B)/asan/libnormsim.a
+	@mkdir -p $(dir $@) $(B)/asan/obj/tests
+	$(CC) $(CPPFLAGS) -MF $(B)/asan/obj/tests/$*.d $(CFLAGS) $(SAN) $< $(B)/asan/libnormsim.a -o $@ $(LDLIBS)
 
 unit: $(UNIT_BIN)
 asan: $(ASAN_BIN)
@@ -101,12 +105,12 @@ FUZZ_SAN     = address,undefined -fno-sanitize-recover=undefined
 FUZZ_TARGETS = safetensors index npy normscan
 FUZZ_OBJ     = $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 
-$(B)/fuzz/obj/%.o: %.c $(wildcard norms/*.h sim/*.h)
+$(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $^ -o $@ $(LDLIBS)
+	$(FUZZ_CC) $(CPPFLAGS) -MF $(B)/fuzz/obj/$*.d $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $^ -o $@ $(LDLIBS)
 
 fuzz: deps $(FUZZ_OBJ) $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
@@ -127,3 +131,6 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+# the header dependencies the compiler wrote (-MMD -MP)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -21,12 +21,12 @@
  * usage: bench_forward TOKENS [--d N] [--layers N] [--heads N] [--seq N] [--vocab N]
  *                             [--phases dgemm,forward,cov,eig]
  * Output: key=value lines on stdout (seconds, GFLOP/s, KiB); progress on stderr. */
-#include "sim/arch.h"
-#include "sim/cov.h"
-#include "sim/data.h"
-#include "sim/forward.h"
-#include "sim/model.h"
-#include "sim/spectrum.h"
+#include "sim/model/arch.h"
+#include "sim/stats/cov.h"
+#include "sim/data/inputs.h"
+#include "sim/model/forward.h"
+#include "sim/model/model.h"
+#include "sim/stats/spectrum.h"
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -64,7 +64,7 @@ static void die(const char *what, const ns_err *e)
  *                      shape (attention's have the head dim as N or K), and the norms,
  *                      through a copy of the model's norm table with a timing forward:
  *                      needs only cblas and norms/norm.h
- *   -DBENCH_PROFILE=2  also the ops of sim/ops.h and sim/attention.h (matmul_forward with
+ *   -DBENCH_PROFILE=2  also the ops of sim/model/ops.h and sim/model/attention.h (matmul_forward with
  *                      its bias, attention_forward with its mask and softmax,
  *                      activation_forward), also --wrap'ed: names today's signatures
  * The timed build (no BENCH_PROFILE) has none of this in its path. */
@@ -144,8 +144,8 @@ static void prof_attach(ns_model *m) { (void)m; }
 #endif
 
 #if BENCH_PROFILE >= 2
-#include "sim/attention.h"
-#include "sim/ops.h"
+#include "sim/model/attention.h"
+#include "sim/model/ops.h"
 __typeof__(matmul_forward) __real_matmul_forward, __wrap_matmul_forward;
 __typeof__(attention_forward) __real_attention_forward, __wrap_attention_forward;
 __typeof__(activation_forward) __real_activation_forward, __wrap_activation_forward;

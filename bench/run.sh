@@ -33,7 +33,7 @@ CFLAGS_BENCH="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -I."
 mkdir -p "$OUT"
 
 # the timed build, and the profiled one (see "profile" in bench_forward.c): level 2
-# wraps ops of sim/ops.h and sim/attention.h by today's signatures; when those move it
+# wraps ops of sim/model/ops.h and sim/model/attention.h by today's signatures; when those move it
 # falls back to level 1 (dgemm and norms only), and without that to no breakdown.
 $CC $CFLAGS_BENCH bench/bench_forward.c "$LIB" -o build/bench_forward $LIBS
 prof_build() { # level, wrapped symbols

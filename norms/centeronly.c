@@ -3,8 +3,8 @@
  * Kernel (PAPER "Facts"): sum_i (y_i - b_i) / g_i = sum_i (x_i - mean(x)) = 0 for every
  * token, so the centred output covariance annihilates p = g^-1 / ||g^-1||; e_i where
  * g_i = 0 (channel i is then the constant b_i). */
-#include "norm.h"
-#include "kernel_basis.h"
+#include "norms/norm.h"
+#include "norms/kernel_basis.h"
 
 static int centeronly_cache(const norm_cfg *c) { (void)c; return 0; }
 

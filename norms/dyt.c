@@ -3,8 +3,8 @@
  * Kernel: none. Each channel is a separate monotone function of its own input, so no
  * linear combination of channels is constant across tokens when the input is full rank.
  * g_i = 0 gives the trivial e_i; alpha = 0 makes every output the constant b (k = d). */
-#include "norm.h"
-#include "kernel_basis.h"
+#include "norms/norm.h"
+#include "norms/kernel_basis.h"
 #include <math.h>
 
 static int dyt_cache(const norm_cfg *c) { (void)c; return 0; /* tanh is recomputed */ }

@@ -5,7 +5,7 @@
  * token, so the centred output covariance annihilates the G vectors g^-1 restricted to
  * each group (disjoint supports: orthogonal). A group with a zero gain g_i contributes
  * e_i instead (one per zero gain), as in LayerNorm. */
-#include "norm.h"
+#include "norms/norm.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

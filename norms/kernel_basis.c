@@ -1,5 +1,5 @@
 /* kernel_basis.c - shared kernel constructions (trivial e_i, normalised g^-1). */
-#include "kernel_basis.h"
+#include "norms/kernel_basis.h"
 #include <math.h>
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * No parameters (nGPT's learned scalings live outside the normalisation). Kernel: none.
  * The outputs of a full-rank input fill the sphere, which lies in no hyperplane (only
  * the quadratic constraint ||y||^2 = ||x||^2 / (||x||^2 + eps) holds). */
-#include "norm.h"
+#include "norms/norm.h"
 #include <math.h>
 
 static int l2norm_cache(const norm_cfg *c) { (void)c; return 1; /* rnorm */ }

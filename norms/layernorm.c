@@ -4,8 +4,8 @@
  *   layernorm-noaffine y = (x - mean(x)) / sqrt(var(x) + eps)           (OLMo-1)
  * Kernel (PAPER C1): sum_i (y_i - b_i) / g_i = 0 for every token, so the centred output
  * covariance annihilates p = g^-1 / ||g^-1|| (1/sqrt(d) without g); e_i where g_i = 0. */
-#include "norm.h"
-#include "kernel_basis.h"
+#include "norms/norm.h"
+#include "norms/kernel_basis.h"
 #include <math.h>
 
 static int layernorm_cache(const norm_cfg *c) { (void)c; return 2; /* mean, rstd */ }

@@ -1,6 +1,6 @@
 /* plugin.c - norm plugins: dlopen, look up the one exported function, register its table. */
-#include "plugin.h"
-#include "registry.h"
+#include "norms/plugin.h"
+#include "norms/registry.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>

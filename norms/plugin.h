@@ -1,8 +1,8 @@
 /* plugin.h - load a normalization scheme from a shared object (docs/plugins.md). */
 #ifndef NS_PLUGIN_H
 #define NS_PLUGIN_H
-#include "norm.h"
-#include "../sim/err.h"
+#include "norms/norm.h"
+#include "sim/base/err.h"
 
 /* dlopen path, call its NORM_PLUGIN_SYMBOL and register the table it returns
  * (norm_register checks the ABI version and the required functions). Sets *ops to the

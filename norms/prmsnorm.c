@@ -3,8 +3,8 @@
  *   prmsnorm:P  y = g * x / sqrt(sum_{i<m} x_i^2 / m + eps),  0 < P <= 1
  * Kernel: none. y / g is a positive multiple of x, as in RMSNorm, so no linear constraint
  * holds; only e_i where g_i = 0. */
-#include "norm.h"
-#include "kernel_basis.h"
+#include "norms/norm.h"
+#include "norms/kernel_basis.h"
 #include <math.h>
 #include <stdio.h>
 

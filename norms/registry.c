@@ -1,5 +1,5 @@
 /* registry.c - the one list of schemes (the project's only global mutable state). */
-#include "registry.h"
+#include "norms/registry.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

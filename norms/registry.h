@@ -1,8 +1,8 @@
 /* registry.h - the list of normalization schemes: lookup by name, listing, plugins. */
 #ifndef NS_REGISTRY_H
 #define NS_REGISTRY_H
-#include "norm.h"
-#include "../sim/err.h"
+#include "norms/norm.h"
+#include "sim/base/err.h"
 
 int norm_count(void);
 const norm_ops *norm_at(int i);

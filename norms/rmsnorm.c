@@ -4,8 +4,8 @@
  * Only a quadratic constraint (sum (y_i/g_i)^2 = d * ms/(ms+eps)), no linear one: no
  * kernel, except the trivial e_i where the effective gain is 0 (g_i = 0; w_i = -1).
  * Backward derived in docs/derivation.md. */
-#include "norm.h"
-#include "kernel_basis.h"
+#include "norms/norm.h"
+#include "norms/kernel_basis.h"
 #include <math.h>
 
 static int rmsnorm_cache(const norm_cfg *c) { (void)c; return 1; /* rstd */ }

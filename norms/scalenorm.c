@@ -5,8 +5,8 @@
  * Kernel: none. y / g is a positive multiple of x, so the outputs of a full-rank input
  * fill a (scaled) sphere, which lies in no hyperplane. g = 0 makes every output 0: then
  * every e_i is a kernel direction (k = d). */
-#include "norm.h"
-#include "kernel_basis.h"
+#include "norms/norm.h"
+#include "norms/kernel_basis.h"
 #include <math.h>
 
 static int scalenorm_cache(const norm_cfg *c) { (void)c; return 1; /* rstd */ }

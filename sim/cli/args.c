@@ -1,5 +1,5 @@
 /* args.c - strict option parsing. */
-#include "args.h"
+#include "sim/cli/args.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

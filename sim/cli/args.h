@@ -3,7 +3,7 @@
 #ifndef NS_ARGS_H
 #define NS_ARGS_H
 #include <stdint.h>
-#include "../err.h"
+#include "sim/base/err.h"
 
 typedef struct {
     int argc;

@@ -2,16 +2,16 @@
  * paragraph, the exact normsim command it runs (built as an argv, parsed by the same
  * option parser and run through the same library calls as that command, so pasting it
  * reproduces the printed numbers), the result rows, and a figure (sim/demo.h). */
-#include "commands.h"
-#include "train_args.h"
-#include "diagnose_args.h"
-#include "model_opts.h"
-#include "../../norms/registry.h"
-#include "../data.h"
-#include "../demo.h"
-#include "../diag.h"
-#include "../report.h"
-#include "../train.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/train_args.h"
+#include "sim/cli/diagnose_args.h"
+#include "sim/cli/model_opts.h"
+#include "norms/registry.h"
+#include "sim/data/inputs.h"
+#include "sim/plot/figure.h"
+#include "sim/diag/diag.h"
+#include "sim/diag/diag_report.h"
+#include "sim/train/train.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

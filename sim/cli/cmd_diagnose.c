@@ -1,9 +1,9 @@
 /* cmd_diagnose.c - `normsim diagnose`: the dead-direction diagnostic on random models. */
-#include "commands.h"
-#include "diagnose_args.h"
-#include "../data.h"
-#include "../diag.h"
-#include "../report.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/diagnose_args.h"
+#include "sim/data/inputs.h"
+#include "sim/diag/diag.h"
+#include "sim/diag/diag_report.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

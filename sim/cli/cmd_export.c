@@ -1,14 +1,14 @@
 /* cmd_export.c - `normsim export`: a model's weights, its input tokens, every tap and the
  * logits of one forward pass, as .npy files (plus config.json), for independent checks
  * (tests/oracle rebuilds the model in PyTorch from them). */
-#include "commands.h"
-#include "model_opts.h"
-#include "../data.h"
-#include "../forward.h"
-#include "../backward.h"
-#include "../loss.h"
-#include "../npy.h"
-#include "../rng.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/model_opts.h"
+#include "sim/data/inputs.h"
+#include "sim/model/forward.h"
+#include "sim/model/backward.h"
+#include "sim/model/loss.h"
+#include "sim/io/npy.h"
+#include "sim/base/rng.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>

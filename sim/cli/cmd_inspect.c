@@ -1,13 +1,13 @@
 /* cmd_inspect.c - `normsim inspect`: the zero-pass read (PAPER C2, C6). From a checkpoint's
  * tensor names and its norm parameters alone: every normalization layer, its kind, and
  * the final norm's predicted dead direction p. No forward pass, no eigensolve. */
-#include "commands.h"
-#include "args.h"
-#include "../checkpoint.h"
-#include "../normscan.h"
-#include "../npy.h"
-#include "../report.h"
-#include "../../norms/registry.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/args.h"
+#include "sim/checkpoint/checkpoint.h"
+#include "sim/checkpoint/norm_scan.h"
+#include "sim/io/npy.h"
+#include "sim/diag/diag_report.h"
+#include "norms/registry.h"
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* cmd_norms.c - `normsim norms` and `normsim archs`: what the registries hold. */
-#include "commands.h"
-#include "args.h"
-#include "../../norms/registry.h"
-#include "../arch.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/args.h"
+#include "norms/registry.h"
+#include "sim/model/arch.h"
 #include <stdio.h>
 
 static const char norms_help[] =

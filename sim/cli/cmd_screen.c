@@ -1,11 +1,11 @@
-/* cmd_screen.c - `normsim screen`: the screening battery (sim/screen.h) for one scheme,
+/* cmd_screen.c - `normsim screen`: the screening battery (sim/screen/screen.h) for one scheme,
  * a list, or every registered scheme, with the report on stdout and optionally in a folder. */
-#include "commands.h"
-#include "model_opts.h"
-#include "../../norms/registry.h"
-#include "../precision.h"
-#include "../report.h"
-#include "../screen.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/model_opts.h"
+#include "norms/registry.h"
+#include "sim/base/precision.h"
+#include "sim/diag/diag_report.h"
+#include "sim/screen/screen.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

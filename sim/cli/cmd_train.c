@@ -1,10 +1,10 @@
 /* cmd_train.c - `normsim train`: train a model and track its spectrum. */
-#include "commands.h"
-#include "train_args.h"
-#include "../checkpoint.h"
-#include "../ckpt.h"
-#include "../safetensors.h"
-#include "../train.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/train_args.h"
+#include "sim/checkpoint/checkpoint.h"
+#include "sim/train/train_state.h"
+#include "sim/io/safetensors.h"
+#include "sim/train/train.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>

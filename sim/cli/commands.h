@@ -2,7 +2,7 @@
  * prints its own errors through cli_error. */
 #ifndef NS_COMMANDS_H
 #define NS_COMMANDS_H
-#include "../err.h"
+#include "sim/base/err.h"
 
 int cmd_norms(int argc, char **argv);
 int cmd_archs(int argc, char **argv);

@@ -2,16 +2,16 @@
  * made elsewhere (a .npy file or a safetensors tensor, any float dtype), streamed in chunks
  * into the covariance: memory O(d^2) for any N. The predicted kernel comes from a gamma
  * (and beta) through the registry; without one, the spectrum and the bottom direction. */
-#include "commands.h"
-#include "args.h"
-#include "../checkpoint.h"
-#include "../cov.h"
-#include "../diag.h"
-#include "../normscan.h"
-#include "../npy.h"
-#include "../precision.h"
-#include "../report.h"
-#include "../../norms/registry.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/args.h"
+#include "sim/checkpoint/checkpoint.h"
+#include "sim/stats/cov.h"
+#include "sim/diag/diag.h"
+#include "sim/checkpoint/norm_scan.h"
+#include "sim/io/npy.h"
+#include "sim/base/precision.h"
+#include "sim/diag/diag_report.h"
+#include "norms/registry.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

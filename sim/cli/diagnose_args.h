@@ -2,8 +2,8 @@
  * one place (cmd_diagnose.c) for every command that diagnoses the way it does (demo). */
 #ifndef NS_DIAGNOSE_ARGS_H
 #define NS_DIAGNOSE_ARGS_H
-#include "model_opts.h"
-#include "../report.h"
+#include "sim/cli/model_opts.h"
+#include "sim/diag/diag_report.h"
 
 typedef struct {
     model_opts model;

@@ -2,16 +2,16 @@
  * (Hugging Face GPT-2 / LLaMA naming, or a normsim checkpoint). Without --input and
  * --dump-acts it is diag_run on the imported model; with them the same measurement is
  * made here on token ids from a file, and the post-final-norm rows can be saved. */
-#include "commands.h"
-#include "args.h"
-#include "../checkpoint.h"
-#include "../data.h"
-#include "../diag.h"
-#include "../forward.h"
-#include "../npy.h"
-#include "../progress.h"
-#include "../report.h"
-#include "../spectrum.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/args.h"
+#include "sim/checkpoint/checkpoint.h"
+#include "sim/data/inputs.h"
+#include "sim/diag/diag.h"
+#include "sim/model/forward.h"
+#include "sim/io/npy.h"
+#include "sim/base/progress.h"
+#include "sim/diag/diag_report.h"
+#include "sim/stats/spectrum.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

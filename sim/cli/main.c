@@ -1,5 +1,5 @@
 /* main.c - normsim: dispatch to a subcommand. */
-#include "commands.h"
+#include "sim/cli/commands.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* model_opts.c - shared model options: parse, then build a model from them. */
-#include "model_opts.h"
-#include "../../norms/plugin.h"
+#include "sim/cli/model_opts.h"
+#include "norms/plugin.h"
 #include <stdio.h>
 #include <string.h>
 

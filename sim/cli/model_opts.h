@@ -3,8 +3,8 @@
 #ifndef NS_MODEL_OPTS_H
 #define NS_MODEL_OPTS_H
 #include <stdint.h>
-#include "args.h"
-#include "../model.h"
+#include "sim/cli/args.h"
+#include "sim/model/model.h"
 
 typedef struct {
     const char *arch;  /* default gpt2 */

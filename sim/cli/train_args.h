@@ -2,8 +2,8 @@
  * every command that trains the way `normsim train` does (demo). */
 #ifndef NS_TRAIN_ARGS_H
 #define NS_TRAIN_ARGS_H
-#include "model_opts.h"
-#include "../train.h"
+#include "sim/cli/model_opts.h"
+#include "sim/train/train.h"
 
 typedef struct {
     model_opts model;

@@ -1,5 +1,5 @@
 /* fuzz_index.c - libFuzzer target: a model.safetensors.index.json from memory. */
-#include "../../sim/safetensors.h"
+#include "sim/io/safetensors.h"
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

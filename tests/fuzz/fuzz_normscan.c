@@ -3,7 +3,7 @@
  * metadata key "fuzz.config"), then each norm's parameters loaded and its predicted kernel
  * computed through the registry. (--norm-pattern is the user's own regex, not file input:
  * not fuzzed.) */
-#include "../../sim/normscan.h"
+#include "sim/checkpoint/norm_scan.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

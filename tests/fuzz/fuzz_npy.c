@@ -1,6 +1,6 @@
 /* fuzz_npy.c - libFuzzer target: a .npy file from memory through the header parser and
  * the streaming row reader. */
-#include "../../sim/npy.h"
+#include "sim/io/npy.h"
 #include <stdint.h>
 #include <stdio.h>
 

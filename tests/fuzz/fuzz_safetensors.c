@@ -1,6 +1,6 @@
 /* fuzz_safetensors.c - libFuzzer target: a whole safetensors file from memory, opened
  * (header parsed and validated) and every tensor read back through the chunked reader. */
-#include "../../sim/safetensors.h"
+#include "sim/io/safetensors.h"
 #include <stdint.h>
 #include <stdio.h>
 

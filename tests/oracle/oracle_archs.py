@@ -24,7 +24,7 @@ This script then rebuilds the model independently in PyTorch float64 and compare
     F.cross_entropy of the logits (one row per token, or per image) against
     targets.npy, compared with loss.npy (relative error <= 1e-12); loss.backward() gives
     every parameter's gradient, compared with grads/<tensor>.npy (normsim's
-    sim/backward.c):  max|c - torch| / max|torch| <= 1e-9 per tensor. A tied tensor is
+    sim/model/backward.c):  max|c - torch| / max|torch| <= 1e-9 per tensor. A tied tensor is
     one leaf, so autograd sums its two uses. A missing gradient file is a failure. If
     autograd's gradient is exactly 0, C's must be too (max|c| <= 1e-300). The key bias
     without RoPE or a k norm has a gradient that is 0 in exact arithmetic (the softmax

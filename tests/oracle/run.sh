@@ -5,7 +5,7 @@
 # exported weights, and compares every tap and the logits (relative error <= 1e-10), the
 # config's architectural facts, the tensor layout and the init; with export --grads
 # (every case but the init ones) also the mean cross-entropy against targets.npy
-# (rel err <= 1e-12) and every parameter's gradient from sim/backward.c against torch
+# (rel err <= 1e-12) and every parameter's gradient from sim/model/backward.c against torch
 # autograd (rel err <= 1e-9 per tensor); plus negative controls and per-family mutations
 # that must be caught. One python process runs every case.
 # Builds nothing: uses $NORMSIM (default build/normsim under the repo root) and

@@ -2,10 +2,10 @@
  * slopes against BLOOM's formula, RoPE's rotation properties, causal / window masks, GQA
  * head sharing, and SwiGLU. */
 #include "check.h"
-#include "../../sim/attention.h"
-#include "../../sim/model.h"
-#include "../../sim/ops.h"
-#include "../../sim/rng.h"
+#include "sim/model/attention.h"
+#include "sim/model/model.h"
+#include "sim/model/ops.h"
+#include "sim/base/rng.h"
 #include <stdlib.h>
 #include <string.h>
 

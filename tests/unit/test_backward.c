@@ -4,11 +4,11 @@
  * Relative error |fd - analytic| / max(|fd|, |analytic|, 1e-4) <= 1e-6 (the floor keeps
  * near-zero gradients, where central differences lose digits, from counting as relative). */
 #include "check.h"
-#include "../../sim/backward.h"
-#include "../../sim/data.h"
-#include "../../sim/loss.h"
-#include "../../sim/ops.h"
-#include "../../sim/rng.h"
+#include "sim/model/backward.h"
+#include "sim/data/inputs.h"
+#include "sim/model/loss.h"
+#include "sim/model/ops.h"
+#include "sim/base/rng.h"
 #include <stdlib.h>
 #include <string.h>
 

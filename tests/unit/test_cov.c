@@ -1,8 +1,8 @@
 /* test_cov.c - streaming covariance: uneven batches and merges against a two-pass
  * computation in long double; stability under a large common offset. */
 #include "check.h"
-#include "../../sim/cov.h"
-#include "../../sim/rng.h"
+#include "sim/stats/cov.h"
+#include "sim/base/rng.h"
 #include <stdlib.h>
 
 enum { D = 9 };

@@ -2,8 +2,8 @@
  * causality of the forward, verdicts for LayerNorm / RMSNorm / too few tokens, and
  * bit-identical reruns. */
 #include "check.h"
-#include "../../sim/diag.h"
-#include "../../sim/forward.h"
+#include "sim/diag/diag.h"
+#include "sim/model/forward.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,16 +6,16 @@
  * Run from the repository root (as tests/run.sh does) or set NS_FUZZ_DIR. */
 #include "check.h"
 #define LLVMFuzzerTestOneInput fuzz_safetensors_one
-#include "../fuzz/fuzz_safetensors.c"
+#include "tests/fuzz/fuzz_safetensors.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_index_one
-#include "../fuzz/fuzz_index.c"
+#include "tests/fuzz/fuzz_index.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_npy_one
-#include "../fuzz/fuzz_npy.c"
+#include "tests/fuzz/fuzz_npy.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_normscan_one
-#include "../fuzz/fuzz_normscan.c"
+#include "tests/fuzz/fuzz_normscan.c"
 #undef LLVMFuzzerTestOneInput
 #include <dirent.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* test_norms.c - every registered scheme: forward against a direct formula (where the
  * test knows one), backward against central finite differences, kernel algebra. */
 #include "check.h"
-#include "../../norms/registry.h"
-#include "../../sim/rng.h"
+#include "norms/registry.h"
+#include "sim/base/rng.h"
 #include <stdlib.h>
 #include <string.h>
 

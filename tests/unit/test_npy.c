@@ -3,8 +3,8 @@
  * file (Fortran order, big-endian, unsupported dtypes, truncation, shape vs data size):
  * one clear error, never a read past the buffer; writes are atomic. */
 #include "check.h"
-#include "../../sim/npy.h"
-#include "../../sim/precision.h"
+#include "sim/io/npy.h"
+#include "sim/base/precision.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * f16 and bf16 exhaustively against every representable value and midpoint, hand-checked
  * edges (ties, max, overflow, subnormals), NumPy's float16, and u = 2^-p error bounds. */
 #include "check.h"
-#include "../../sim/precision.h"
-#include "../../sim/rng.h"
+#include "sim/base/precision.h"
+#include "sim/base/rng.h"
 #include <float.h>
 #include <stdint.h>
 #include <string.h>

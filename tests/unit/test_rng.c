@@ -1,6 +1,6 @@
 /* test_rng.c - PCG32 against the published reference outputs, and the draws built on it. */
 #include "check.h"
-#include "../../sim/rng.h"
+#include "sim/base/rng.h"
 #include <stdint.h>
 
 /* pcg32-global-demo / pcg_basic: pcg32_srandom_r(&rng, 42u, 54u), first six outputs */

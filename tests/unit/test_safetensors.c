@@ -3,10 +3,10 @@
  * never a read past the buffer), chunked reads, shards through an index, atomic writes,
  * and normsim's own checkpoints (model_save_safetensors / model_load_safetensors). */
 #include "check.h"
-#include "../../sim/checkpoint.h"
-#include "../../sim/normscan.h"
-#include "../../sim/safetensors.h"
-#include "../../norms/registry.h"
+#include "sim/checkpoint/checkpoint.h"
+#include "sim/checkpoint/norm_scan.h"
+#include "sim/io/safetensors.h"
+#include "norms/registry.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

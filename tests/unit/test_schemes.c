@@ -1,13 +1,13 @@
 /* test_schemes.c - the schemes added for screening (centeronly, groupnorm:G, scalenorm,
  * prmsnorm:P, l2norm, dyt): forward against direct formulas, backward of the argument
  * schemes against central differences, the declared kernels (exact algebra, orthonormal
- * bases, zero gains), argument validation; and the screening battery (sim/screen.h) on
+ * bases, zero gains), argument validation; and the screening battery (sim/screen/screen.h) on
  * the paper's known answers, including a scheme that lies about its kernel. */
 #include "check.h"
-#include "../../sim/spectrum.h"
-#include "../../norms/registry.h"
-#include "../../sim/rng.h"
-#include "../../sim/screen.h"
+#include "sim/stats/spectrum.h"
+#include "norms/registry.h"
+#include "sim/base/rng.h"
+#include "sim/screen/screen.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* test_spectrum.c - eigen residuals, ordering, Rayleigh quotients, principal angles. */
 #include "check.h"
-#include "../../sim/rng.h"
-#include "../../sim/spectrum.h"
+#include "sim/base/rng.h"
+#include "sim/stats/spectrum.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,0 +1,67 @@
+/* checkpoint.h - models from and to safetensors checkpoints.
+ *
+ * Import: a Hugging Face checkpoint (GPT-2 or LLaMA tensor naming; mistral and qwen2 use
+ * LLaMA's) becomes an ns_model through a per-family table of name rules (checkpoint.c):
+ * sizes come from the tensor shapes, cross-checked with config.json when given, and every
+ * mapped tensor's shape is checked before anything is copied. Conv1D weights (GPT-2,
+ * stored (in, out)) are transposed to normsim's (out, in); GPT-2's fused c_attn is split
+ * into q, k, v.
+ *
+ * normsim's own checkpoints: every tensor under its normsim name (docs/formats.md), F64,
+ * with the full config as JSON in __metadata__["normsim.config"] (sim/train/train_state.c, which training
+ * uses, writes the same key with the sizes only: both read each other's files). Tensors
+ * named "optim.*" (optimizer state) are not model tensors and are skipped on load. */
+#ifndef NS_CHECKPOINT_H
+#define NS_CHECKPOINT_H
+#include <cjson/cJSON.h>
+#include "sim/model/model.h"
+#include "sim/io/safetensors.h"
+
+#define NORMSIM_META_KEY "normsim.config"
+
+typedef struct {
+    const char *arch;   /* family (NULL: from config.json's model_type or the tensor names) */
+    const cJSON *config;/* parsed config.json, or NULL */
+    int heads;          /* query heads (-1: from config.json) */
+    int seq;            /* tokens per sequence (-1: the checkpoint's context, at most 2048) */
+    precision prec;     /* storage precision of activations */
+} ckpt_opts;
+
+/* The families import knows, comma-separated ("gpt2, llama, mistral, qwen2"). */
+const char *ckpt_import_archs(void);
+/* Build m (created here; free with model_free) from an open checkpoint set. A normsim
+ * checkpoint (metadata "normsim.config") is loaded as itself. Unmapped tensors that the family
+ * does not know are counted in *unused (may be NULL); the first one's name goes to
+ * unused_name (may be NULL). */
+int ckpt_import(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused,
+                char *unused_name, size_t name_len, ns_err *e);
+
+/* The Hugging Face part of ckpt_import (checkpoint.c). */
+int ckpt_import_hf(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused, char *unused_name,
+                   size_t name_len, ns_err *e);
+/* t can fill normsim tensor d as is: shape (rows, cols), or (cols,) for a vector; float */
+int ckpt_tensor_fits(const st_tensor *t, const ns_tensor *d, ns_err *e);
+
+/* Parse a JSON file (at most 64 MB) into *out (cJSON_Delete it). */
+int json_load_file(const char *path, cJSON **out, ns_err *e);
+/* config.json next to a checkpoint (in it, for a folder): 1 and the path in buf if it
+ * exists, else 0. */
+int ckpt_find_config(const char *checkpoint, char *buf, size_t n);
+
+/* Save every tensor of m (F64) and its config to path, atomically. metadata_json: NULL or
+ * a JSON object whose entries are added to __metadata__ (non-string values are stored as
+ * their JSON text). */
+int model_save_safetensors(const ns_model *m, const char *path, const char *metadata_json_or_NULL,
+                           ns_err *e);
+/* Fill an already created model's tensors from path: every tensor must be present with
+ * its shape (vectors as (n,) or (1, n)) and a float dtype, and the file must hold no
+ * other tensor (but "optim.*"). */
+int model_load_safetensors(ns_model *m, const char *path, ns_err *e);
+/* The config stored by model_save_safetensors (NS_EUSAGE if the file has none). */
+int model_config_from_safetensors(const char *path, ns_config *cfg, ns_err *e);
+/* the config as the JSON text stored under NORMSIM_META_KEY (malloc'd; free it) */
+char *ckpt_config_text(const ns_config *c);
+/* The same from an open set's metadata. */
+int ckpt_normsim_config(const st_set *s, ns_config *cfg, ns_err *e);
+
+#endif

@@ -1,0 +1,252 @@
+/* checkpoint_own.c - normsim's own safetensors checkpoints (every tensor under its normsim
+ * name, the config as JSON in the metadata), the import entry point, and config.json. */
+#include "sim/checkpoint/checkpoint.h"
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const cJSON *cfg_item(const cJSON *cfg, const char *key)
+{
+    const cJSON *j = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, key) : NULL;
+    return j && !cJSON_IsNull(j) ? j : NULL;
+}
+
+static const char *cfg_str(const cJSON *cfg, const char *key)
+{
+    const cJSON *j = cfg_item(cfg, key);
+    return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+enum { F_INT, F_DBL, F_STR };
+typedef struct {
+    const char *key;
+    size_t off;
+    int type;
+    size_t len; /* strings */
+} cfg_field;
+
+#define FI(k) {#k, offsetof(ns_config, k), F_INT, 0}
+#define FD(k) {#k, offsetof(ns_config, k), F_DBL, 0}
+static const cfg_field cfg_fields[] = {
+    {"arch", offsetof(ns_config, arch), F_STR, sizeof(((ns_config *)0)->arch)},
+    {"norm", offsetof(ns_config, norm), F_STR, sizeof(((ns_config *)0)->norm)},
+    FI(d), FI(layers), FI(heads), FI(kv_heads), FI(seq), FI(vocab), FI(d_ff), FD(eps), FD(init_std),
+    FI(init), FI(placement), FI(residual), FI(mlp), FI(pos), FI(pos_offset), FD(rope_frac),
+    FD(rope_base), FI(rope_interleaved), FI(window), FI(global_every), FD(rope_frac_global),
+    FD(rope_base_global), FI(causal), FI(bias), FI(tied), FD(logit_scale), FD(logit_softcap),
+    FI(head_scale_rsqrt_d), FD(attn_scale), FI(embed_scale_sqrt_d), FI(embed_norm), FI(final_norm),
+    FI(layerscale), FI(qk_norm), FI(v_norm), FI(token_types), FI(mlm_head), FI(input), FI(image),
+    FI(patch), FI(channels), FI(t5_buckets), FI(t5_max_distance),
+};
+#define N_FIELDS ((int)(sizeof cfg_fields / sizeof cfg_fields[0]))
+
+static cJSON *config_to_json(const ns_config *c)
+{
+    cJSON *j = cJSON_CreateObject();
+    for (int i = 0; j && i < N_FIELDS; i++) {
+        const char *p = (const char *)c + cfg_fields[i].off;
+        if (cfg_fields[i].type == F_STR)
+            cJSON_AddStringToObject(j, cfg_fields[i].key, p);
+        else if (cfg_fields[i].type == F_INT)
+            cJSON_AddNumberToObject(j, cfg_fields[i].key, *(const int *)(const void *)p);
+        else
+            cJSON_AddNumberToObject(j, cfg_fields[i].key, *(const double *)(const void *)p);
+    }
+    return j;
+}
+
+/* the family's row, then every field the JSON has */
+static int config_from_json(const char *text, ns_config *c, ns_err *e)
+{
+    cJSON *j = cJSON_Parse(text);
+    const char *arch = cfg_str(j, "arch");
+    int rc = arch ? arch_config(arch, c, e)
+                  : ns_fail(e, NS_EUSAGE, "normsim metadata is not a config object with an \"arch\"");
+    for (int i = 0; !rc && i < N_FIELDS; i++) {
+        const cJSON *v = cfg_item(j, cfg_fields[i].key);
+        char *p = (char *)c + cfg_fields[i].off;
+        if (!v)
+            continue;
+        if (cfg_fields[i].type == F_STR && cJSON_IsString(v) && strlen(v->valuestring) < cfg_fields[i].len)
+            snprintf(p, cfg_fields[i].len, "%s", v->valuestring);
+        else if (cfg_fields[i].type == F_INT && cJSON_IsNumber(v) && fabs(v->valuedouble) < 1e9)
+            *(int *)(void *)p = (int)v->valuedouble;
+        else if (cfg_fields[i].type == F_DBL && cJSON_IsNumber(v))
+            *(double *)(void *)p = v->valuedouble;
+        else
+            rc = ns_fail(e, NS_EUSAGE, "normsim metadata: bad value for \"%s\"", cfg_fields[i].key);
+    }
+    cJSON_Delete(j);
+    return rc ? rc : config_validate(c, e);
+}
+
+char *ckpt_config_text(const ns_config *c)
+{
+    cJSON *j = config_to_json(c);
+    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return t;
+}
+
+int ckpt_normsim_config(const st_set *s, ns_config *cfg, ns_err *e)
+{
+    const char *text = st_set_meta(s, NORMSIM_META_KEY);
+    if (!text)
+        return ns_fail(e, NS_EUSAGE, "%s has no normsim config in its metadata", s->path);
+    return config_from_json(text, cfg, e);
+}
+
+int model_config_from_safetensors(const char *path, ns_config *cfg, ns_err *e)
+{
+    st_set s;
+    int rc = st_set_open(&s, path, e);
+    if (rc)
+        return rc;
+    rc = ckpt_normsim_config(&s, cfg, e);
+    st_set_close(&s);
+    return rc;
+}
+
+int model_save_safetensors(const ns_model *m, const char *path, const char *metadata_json_or_NULL,
+                           ns_err *e)
+{
+    cJSON *meta = metadata_json_or_NULL ? cJSON_Parse(metadata_json_or_NULL) : cJSON_CreateObject();
+    if (!cJSON_IsObject(meta)) {
+        cJSON_Delete(meta);
+        return ns_fail(e, NS_EUSAGE, "checkpoint metadata must be a JSON object");
+    }
+    char *cfg_text = ckpt_config_text(&m->cfg);
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, NORMSIM_META_KEY);
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "format");
+    cJSON_AddStringToObject(meta, "format", "normsim");
+    if (cfg_text)
+        cJSON_AddStringToObject(meta, NORMSIM_META_KEY, cfg_text);
+    char *meta_text = cJSON_PrintUnformatted(meta);
+    cJSON_Delete(meta);
+    st_entry *t = calloc((size_t)m->n_tensors + 1, sizeof *t);
+    int rc = t && cfg_text && meta_text ? NS_OK : ns_fail(e, NS_ERUN, "out of memory");
+    for (int i = 0; i < m->n_tensors && !rc; i++) {
+        const ns_tensor *s = &m->tensors[i];
+        t[i].name = s->name;
+        t[i].dtype = NUM_F64;
+        t[i].ndim = s->rows == 1 ? 1 : 2;
+        t[i].shape[0] = s->rows == 1 ? (uint64_t)s->cols : (uint64_t)s->rows;
+        t[i].shape[1] = (uint64_t)s->cols;
+        t[i].data = m->params + s->offset;
+    }
+    if (!rc)
+        rc = st_write(path, t, m->n_tensors, meta_text, e);
+    free(t);
+    free(cfg_text);
+    free(meta_text);
+    return rc;
+}
+
+/* every model tensor from s (shape and dtype checked for all first); nothing else in s */
+static int load_own(ns_model *m, const st_set *s, ns_err *e)
+{
+    int rc = NS_OK;
+    const st_tensor **src = calloc((size_t)m->n_tensors + 1, sizeof *src);
+    if (!src)
+        return ns_fail(e, NS_ERUN, "out of memory");
+    for (int i = 0; i < m->n_tensors && !rc; i++)
+        if (!(src[i] = st_set_find(s, m->tensors[i].name)))
+            rc = ns_fail(e, NS_EUSAGE, "%s lacks tensor '%s'", s->path, m->tensors[i].name);
+        else
+            rc = ckpt_tensor_fits(src[i], &m->tensors[i], e);
+    for (int i = 0; i < s->n && !rc; i++)
+        if (!model_find_tensor(m, s->t[i]->name) && strncmp(s->t[i]->name, "optim.", 6) != 0)
+            rc = ns_fail(e, NS_EUSAGE, "%s has tensor '%s', which this model does not (another "
+                         "architecture?)", s->path, s->t[i]->name);
+    for (int i = 0; i < m->n_tensors && !rc; i++)
+        rc = st_set_read(s, src[i], 0, src[i]->count, m->params + m->tensors[i].offset, e);
+    free(src);
+    return rc;
+}
+
+int model_load_safetensors(ns_model *m, const char *path, ns_err *e)
+{
+    st_set s;
+    int rc = st_set_open(&s, path, e);
+    if (rc)
+        return rc;
+    rc = load_own(m, &s, e);
+    st_set_close(&s);
+    return rc;
+}
+
+int ckpt_import(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused, char *unused_name,
+                size_t name_len, ns_err *e)
+{
+    if (unused)
+        *unused = 0;
+    if (unused_name && name_len)
+        unused_name[0] = '\0';
+    if (!st_set_meta(s, NORMSIM_META_KEY))
+        return ckpt_import_hf(s, o, m, unused, unused_name, name_len, e);
+    ns_config c;
+    int rc = ckpt_normsim_config(s, &c, e);
+    if (!rc && o->arch && strcmp(o->arch, c.arch) != 0)
+        rc = ns_fail(e, NS_EUSAGE, "--arch %s, but %s is a normsim %s checkpoint", o->arch, s->path, c.arch);
+    if (!rc && o->seq > 0 && o->seq != c.seq)
+        rc = ns_fail(e, NS_EUSAGE, "--seq cannot change a normsim checkpoint's seq (%d)", c.seq);
+    if (rc || (rc = model_create(m, &c, e)))
+        return rc;
+    if ((rc = load_own(m, s, e)))
+        model_free(m);
+    else
+        m->prec = o->prec;
+    return rc;
+}
+
+/* ---- config.json ---- */
+
+int json_load_file(const char *path, cJSON **out, ns_err *e)
+{
+    struct stat sb;
+    *out = NULL;
+    FILE *f = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;
+    if (!f)
+        return ns_fail(e, NS_EUSAGE, "cannot open %s (not a readable file)", path);
+    if (sb.st_size > (64 << 20)) {
+        fclose(f);
+        return ns_fail(e, NS_EUSAGE, "%s: larger than 64 MB", path);
+    }
+    size_t size = (size_t)sb.st_size;
+    char *buf = malloc(size + 1);
+    size_t n = buf ? fread(buf, 1, size, f) : 0;
+    fclose(f);
+    if (!buf)
+        return ns_fail(e, NS_ERUN, "out of memory");
+    buf[n] = '\0';
+    int rc = NS_OK;
+    if (!(*out = cJSON_ParseWithLength(buf, n)))
+        rc = ns_fail(e, NS_EUSAGE, "%s: invalid JSON", path);
+    else if (!cJSON_IsObject(*out)) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        rc = ns_fail(e, NS_EUSAGE, "%s: not a JSON object", path);
+    }
+    free(buf);
+    return rc;
+}
+
+int ckpt_find_config(const char *checkpoint, char *buf, size_t n)
+{
+    struct stat sb;
+    if (stat(checkpoint, &sb) != 0)
+        return 0;
+    if (S_ISDIR(sb.st_mode))
+        snprintf(buf, n, "%s/config.json", checkpoint);
+    else {
+        const char *slash = strrchr(checkpoint, '/');
+        if (slash)
+            snprintf(buf, n, "%.*sconfig.json", (int)(slash - checkpoint + 1), checkpoint);
+        else
+            snprintf(buf, n, "config.json");
+    }
+    return stat(buf, &sb) == 0 && S_ISREG(sb.st_mode);
+}

@@ -1,0 +1,63 @@
+/* diag.h - the diagnostic: stream tokens through a model, accumulate the centred
+ * covariance of the post-final-norm tap and of the residual stream at every block
+ * boundary, and compare the measured bottom of the spectrum with the norm's prediction. */
+#ifndef NS_DIAG_H
+#define NS_DIAG_H
+#include <stdint.h>
+#include "sim/stats/cov.h"
+#include "sim/model/forward.h"
+#include "sim/model/model.h"
+
+typedef enum {
+    VERDICT_PRESENT,
+    VERDICT_ABSENT,
+    VERDICT_MISMATCH,
+    VERDICT_UNDETERMINED,
+    VERDICT_NO_PREDICTION /* a spectrum measured with no predicted kernel to compare */
+} verdict;
+
+typedef struct {
+    long tokens;       /* rows to stream (image models: whole images, at least this many) */
+    const char *data;  /* input spec (sim/data/inputs.h); NULL: the model's default */
+    uint64_t seed;     /* data stream seed */
+    double threshold;  /* dead: eigenvalue < threshold * lambda_max */
+    int progress;      /* draw a progress bar on a terminal */
+    const ns_batch *probe; /* when set: stream these n_probe batches instead (tokens, data
+                              and seed unused) */
+    int n_probe;
+} diag_opts;
+
+typedef struct {
+    int d, layers;
+    long tokens;       /* rows streamed */
+    double threshold;
+    int predicted_k;   /* dimension of the predicted kernel; -1: no prediction given */
+    double cos;        /* |cos(p, v)| for k = 1; cos of the largest principal angle for k > 1 */
+    double cos_ones;   /* cosine of 1/sqrt(d) with the predicted span (k >= 1) */
+    double lam_min, lam_2, lam_max;
+    double rayleigh_rel; /* max over the predicted basis of p'Cp / lambda_max (may be a
+                            tiny negative number: rounding) */
+    int dead;          /* eigenvalues below threshold * lambda_max */
+    double *eig;       /* (d) eigenvalues of the post-final-norm covariance, ascending */
+    double *bottom;    /* (d) measured bottom eigenvector (of lambda_min) */
+    double *predicted; /* (d) the first predicted kernel vector (diag_run, k >= 1), or NULL */
+    double *sigma_min; /* (layers + 1) smallest singular value of the centred resid.<l>;
+                          NULL (layers 0) when no model was run */
+    verdict verdict;
+    char warning[256]; /* empty, or why the bottom direction is not unique */
+} diag_report;
+
+/* Measure one accumulated covariance against a predicted kernel basis P (k x d, orthonormal
+ * rows; k = 0: none predicted; k = -1: no prediction, spectrum only). Fills the spectral
+ * fields of r (r zeroed by the caller; free with diag_report_free). */
+int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, diag_report *r,
+                 ns_err *e);
+/* Run the diagnostic of model m; fills r (free with diag_report_free). */
+int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e);
+void diag_report_free(diag_report *r);
+const char *verdict_name(verdict v);
+/* The verdict from the measured quantities (see diag.c for the rule). */
+verdict diag_verdict(int predicted_k, double rayleigh_rel, int dead, double threshold,
+                     long tokens, int d);
+
+#endif

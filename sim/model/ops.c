@@ -1,0 +1,139 @@
+/* ops.c - matmul and pointwise ops with their backwards. */
+#include "sim/model/ops.h"
+#include "sim/model/arch.h"
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+void matmul_forward(double *out, const double *in, const double *W, const double *b, int n,
+                    int in_dim, int out_dim, double beta)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out_dim, in_dim, 1.0, in, in_dim, W,
+                in_dim, beta, out, out_dim);
+    if (!b)
+        return;
+    for (int t = 0; t < n; t++) {
+        double *o = out + (size_t)t * out_dim;
+        for (int j = 0; j < out_dim; j++)
+            o[j] += b[j];
+    }
+}
+
+/* din = dout W; dW += dout^T in; db += 1^T dout */
+void matmul_backward(double *din, double din_beta, double *dW, double *db, const double *dout,
+                     const double *in, const double *W, int n, int in_dim, int out_dim)
+{
+    if (din)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in_dim, out_dim, 1.0, dout,
+                    out_dim, W, in_dim, din_beta, din, in_dim);
+    if (dW)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out_dim, in_dim, n, 1.0, dout, out_dim,
+                    in, in_dim, 1.0, dW, in_dim);
+    if (db)
+        for (int t = 0; t < n; t++)
+            cblas_daxpy(out_dim, 1.0, dout + (size_t)t * out_dim, 1, db, 1);
+}
+
+/* tanh(u) = (e^{2u} - 1) / (e^{2u} + 1): one exp instead of libm's expm1-based tanh
+ * (absolute error ~1e-16, which is what GELU's 1 + tanh needs); |u| > 20 saturates */
+static inline double tanh_exp(double u)
+{
+    if (u > 20.0)
+        return 1.0;
+    if (u < -20.0)
+        return -1.0;
+    double t = exp(2.0 * u);
+    return (t - 1.0) / (t + 1.0);
+}
+
+/* a(x) and a'(x) of each kind */
+static double gelu_tanh(double v)
+{
+    const double k = 0.7978845608028654; /* sqrt(2/pi) */
+    return 0.5 * v * (1.0 + tanh_exp(k * (v + 0.044715 * v * v * v)));
+}
+
+/* d/dv: 0.5 (1 + th) + 0.5 v (1 - th^2) k (1 + 3 0.044715 v^2) */
+static double gelu_tanh_grad(double v)
+{
+    const double k = 0.7978845608028654;
+    double th = tanh_exp(k * (v + 0.044715 * v * v * v));
+    return 0.5 * (1.0 + th) + 0.5 * v * (1.0 - th * th) * k * (1.0 + 3.0 * 0.044715 * v * v);
+}
+
+static double gelu_erf(double v) { return 0.5 * v * (1.0 + erf(v * 0.70710678118654752440)); }
+
+/* d/dv: Phi(v) + v phi(v) */
+static double gelu_erf_grad(double v)
+{
+    return 0.5 * (1.0 + erf(v * 0.70710678118654752440)) + v * exp(-0.5 * v * v) * 0.39894228040143267794;
+}
+
+static double silu(double v) { return v / (1.0 + exp(-v)); }
+
+/* d/dv: s (1 + v (1 - s)), s = sigmoid(v) */
+static double silu_grad(double v)
+{
+    double s = 1.0 / (1.0 + exp(-v));
+    return s * (1.0 + v * (1.0 - s));
+}
+
+static double act_value(int kind, double v)
+{
+    switch (kind) {
+    case MLP_GELU_TANH: case MLP_GEGLU: return gelu_tanh(v);
+    case MLP_GELU_ERF: return gelu_erf(v);
+    case MLP_RELU: return v > 0.0 ? v : 0.0;
+    default: return silu(v);
+    }
+}
+
+static double act_grad(int kind, double v)
+{
+    switch (kind) {
+    case MLP_GELU_TANH: case MLP_GEGLU: return gelu_tanh_grad(v);
+    case MLP_GELU_ERF: return gelu_erf_grad(v);
+    case MLP_RELU: return v > 0.0 ? 1.0 : 0.0;
+    default: return silu_grad(v);
+    }
+}
+
+static int is_gated(int kind) { return kind == MLP_SWIGLU || kind == MLP_GEGLU; }
+
+void activation_forward(int kind, const double *pre, double *act, int n, int f)
+{
+    if (!is_gated(kind)) {
+        for (long i = 0; i < (long)n * f; i++)
+            act[i] = act_value(kind, pre[i]);
+        return;
+    }
+    for (int t = 0; t < n; t++) {
+        const double *g = pre + (size_t)2 * t * f, *u = g + f;
+        double *o = act + (size_t)t * f;
+        for (int j = 0; j < f; j++)
+            o[j] = act_value(kind, g[j]) * u[j];
+    }
+}
+
+/* plain: dpre = dact a'(pre); gated: dgate = dact up a'(gate), dup = dact a(gate) */
+void activation_backward(int kind, const double *pre, const double *dact, double *dpre, int n, int f)
+{
+    if (!is_gated(kind)) {
+        for (long i = 0; i < (long)n * f; i++)
+            dpre[i] = dact[i] * act_grad(kind, pre[i]);
+        return;
+    }
+    for (int t = 0; t < n; t++) {
+        const double *g = pre + (size_t)2 * t * f, *u = g + f, *da = dact + (size_t)t * f;
+        double *dg = dpre + (size_t)2 * t * f, *du = dg + f;
+        for (int j = 0; j < f; j++) {
+            dg[j] = da[j] * u[j] * act_grad(kind, g[j]);
+            du[j] = da[j] * act_value(kind, g[j]);
+        }
+    }
+}
+
+void add_into(double *y, const double *x, long n)
+{
+    cblas_daxpy((int)n, 1.0, x, 1, y, 1);
+}

@@ -1,0 +1,428 @@
+/* demo.c - the teaching demo's library part: figures (gnuplot in the terminal or as PNG,
+ * or a table), word-wrapped narration, and reading a training run's track.csv. */
+#include "sim/plot/figure.h"
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PLOT_ROWS 22
+#define PLOT_MAX_COLUMNS 100
+
+int term_columns(void)
+{
+    const char *s = getenv("COLUMNS");
+    if (s && *s) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (*end == '\0' && v > 0 && v < 100000)
+            return (int)v;
+    }
+    struct winsize w;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0)
+        return w.ws_col;
+    return 80;
+}
+
+/* s single-quoted for /bin/sh: ' becomes '\'' */
+static void sh_quote(char *dst, size_t n, const char *s)
+{
+    size_t j = 0;
+    if (n < 3)
+        return;
+    dst[j++] = '\'';
+    for (; *s && j + 6 < n; s++) {
+        if (*s == '\'') {
+            memcpy(dst + j, "'\\''", 4);
+            j += 4;
+        } else
+            dst[j++] = *s;
+    }
+    dst[j++] = '\'';
+    dst[j] = '\0';
+}
+
+static int gnuplot_found(const char *gp)
+{
+    char q[2200], cmd[2300];
+    sh_quote(q, sizeof q, gp);
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", q);
+    fflush(NULL);
+    return system(cmd) == 0;
+}
+
+static int prepare_png_dir(const char *dir, ns_err *e)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0)
+        return ns_fail(e, NS_EUSAGE, "--png: cannot create %s: %s", dir, strerror(errno));
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ns_fail(e, NS_EUSAGE, "--png: %s is not a folder", dir);
+    if (access(dir, W_OK) != 0)
+        return ns_fail(e, NS_EUSAGE, "--png: cannot write to %s: %s", dir, strerror(errno));
+    return NS_OK;
+}
+
+int fig_ctx_init(fig_ctx *c, const char *png_dir, ns_err *e)
+{
+    memset(c, 0, sizeof *c);
+    const char *gp = getenv("NORMSIM_GNUPLOT");
+    snprintf(c->gnuplot, sizeof c->gnuplot, "%s", gp && *gp ? gp : "gnuplot");
+    c->have_gnuplot = gnuplot_found(c->gnuplot);
+    c->columns = term_columns();
+    c->png_dir = png_dir;
+    if (!png_dir)
+        return NS_OK;
+    if (!c->have_gnuplot)
+        return ns_fail(e, NS_ERUN, "--png needs gnuplot: '%s' not found (install gnuplot, or set "
+                       "NORMSIM_GNUPLOT)", c->gnuplot);
+    return prepare_png_dir(png_dir, e);
+}
+
+/* a gnuplot string literal: '...' with '' for ' */
+static void gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+static void gp_set(FILE *f, const char *what, const char *s)
+{
+    fprintf(f, "set %s ", what);
+    gp_string(f, s);
+    fputc('\n', f);
+}
+
+/* the script of f, for the dumb terminal (png_path NULL) or pngcairo */
+static void write_script(FILE *f, const figure *fig, const char *png_path, int width)
+{
+    static const char *chars[FIG_MAX_SERIES] = {"o", "x", "#", "@", "*", "%"};
+    static const int pts[FIG_MAX_SERIES] = {7, 2, 5, 1, 3, 9};
+    if (png_path) {
+        fputs("set terminal pngcairo size 960,600 noenhanced font ',12'\n", f);
+        gp_set(f, "output", png_path);
+    } else
+        fprintf(f, "set terminal dumb size %d,%d mono noenhanced nofeed\n", width, PLOT_ROWS);
+    gp_set(f, "title", fig->title);
+    gp_set(f, "xlabel", fig->xlabel);
+    gp_set(f, "ylabel", fig->ylabel);
+    fputs("set border 3\nset tics nomirror\nset mxtics 1\nset mytics 1\n", f);
+    if (fig->logy)
+        fputs("set logscale y\nset format y '1e%T'\n", f);
+    fprintf(f, "set key %s\n", fig->key ? fig->key : "center right");
+    if (fig->xmin < fig->xmax)
+        fprintf(f, "set xrange [%.17g:%.17g]\n", fig->xmin, fig->xmax);
+    if (fig->extra)
+        fprintf(f, "%s\n", fig->extra);
+    for (int s = 0; s < fig->n_series; s++) {
+        fprintf(f, "$s%d << EOD\n", s);
+        for (int i = 0; i < fig->s[s].n; i++)
+            if (!fig->logy || fig->s[s].y[i] > 0)
+                fprintf(f, "%.17g %.17g\n", fig->s[s].x[i], fig->s[s].y[i]);
+        fputs("EOD\n", f);
+    }
+    fprintf(f, "plot %s", fig->under ? fig->under : "");
+    for (int s = 0; s < fig->n_series; s++) {
+        fprintf(f, "%s$s%d using 1:2 with points ", s ? ", " : "", s);
+        if (png_path)
+            fprintf(f, "pt %d ps 1.3 ", pts[s]);
+        else
+            fprintf(f, "pt '%s' ", chars[s]);
+        fputs("title ", f);
+        gp_string(f, fig->s[s].label);
+    }
+    fputc('\n', f);
+}
+
+/* Run gnuplot on the script of fig; its stdout in *out (malloc'd, or NULL). Returns the
+ * exit status (-1: could not run). */
+static int run_gnuplot(const fig_ctx *c, const figure *fig, const char *png_path, int width,
+                       char **out)
+{
+    *out = NULL;
+    const char *tmpdir = getenv("TMPDIR");
+    char script[4096], qs[9000], qg[2200], cmd[12000];
+    snprintf(script, sizeof script, "%s/normsim-fig-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int fd = mkstemp(script);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(script);
+        return -1;
+    }
+    write_script(f, fig, png_path, width);
+    if (fclose(f) != 0) {
+        unlink(script);
+        return -1;
+    }
+    sh_quote(qg, sizeof qg, c->gnuplot);
+    sh_quote(qs, sizeof qs, script);
+    snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", qg, qs);
+    fflush(NULL);
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        unlink(script);
+        return -1;
+    }
+    size_t cap = 8192, len = 0, got;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 4096 + 1 > cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+        if ((got = fread(buf + len, 1, 4096, p)) == 0)
+            break;
+        len += got;
+    }
+    if (buf)
+        buf[len] = '\0';
+    int st = pclose(p);
+    unlink(script);
+    *out = buf;
+    if (st == -1 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+/* the plot text without form feeds, trailing blanks and leading/trailing empty lines */
+static void print_plot(FILE *out, const char *txt)
+{
+    int pending = 0, started = 0;
+    while (*txt) {
+        const char *nl = strchr(txt, '\n');
+        size_t n = nl ? (size_t)(nl - txt) : strlen(txt);
+        const char *a = txt;
+        while (n && *a == '\f')
+            a++, n--;
+        while (n && (a[n - 1] == ' ' || a[n - 1] == '\r' || a[n - 1] == '\f'))
+            n--;
+        if (n == 0) {
+            pending += started;
+        } else {
+            for (; pending > 0; pending--)
+                fputc('\n', out);
+            fprintf(out, "%.*s\n", (int)n, a);
+            started = 1;
+        }
+        txt = nl ? nl + 1 : txt + strlen(txt);
+    }
+}
+
+static int same_x(const figure *f)
+{
+    for (int s = 1; s < f->n_series; s++) {
+        if (f->s[s].n != f->s[0].n)
+            return 0;
+        for (int i = 0; i < f->s[0].n; i++)
+            if (f->s[s].x[i] != f->s[0].x[i])
+                return 0;
+    }
+    return 1;
+}
+
+static int col_width(const char *label) { int n = (int)strlen(label) + 2; return n < 11 ? 11 : n; }
+
+static void table_cell(FILE *out, double v, int logy, int w)
+{
+    fprintf(out, logy ? "%*.3e" : "%*.6f", w, v);
+}
+
+/* rows to show of n: all, or the first rows-1, "...", the last */
+static int row_shown(int i, int n, int rows) { return n <= rows || i < rows - 1 || i == n - 1; }
+
+static void print_table(FILE *out, const figure *f)
+{
+    int rows = f->table_rows > 1 ? f->table_rows : 12;
+    fprintf(out, "  %s\n", f->title);
+    int joint = same_x(f);
+    for (int s0 = 0; s0 < f->n_series; s0 += joint ? f->n_series : 1) {
+        int s1 = joint ? f->n_series : s0 + 1, wx = col_width(f->xlabel);
+        fprintf(out, "  %*s", wx, f->xlabel);
+        for (int s = s0; s < s1; s++)
+            fprintf(out, "%*s", col_width(f->s[s].label), f->s[s].label);
+        fputc('\n', out);
+        int n = f->s[s0].n;
+        for (int i = 0; i < n; i++) {
+            if (!row_shown(i, n, rows)) {
+                if (i == rows - 1)
+                    fprintf(out, "  %*s\n", wx, "...");
+                continue;
+            }
+            fprintf(out, "  %*g", wx, f->s[s0].x[i]);
+            for (int s = s0; s < s1; s++)
+                table_cell(out, f->s[s].y[i], f->logy, col_width(f->s[s].label));
+            fputc('\n', out);
+        }
+    }
+}
+
+static void notice_once(fig_ctx *c, FILE *out)
+{
+    if (c->noticed)
+        return;
+    c->noticed = 1;
+    if (!c->have_gnuplot)
+        fprintf(out, "notice: gnuplot not found ('%s'): figures shown as tables\n", c->gnuplot);
+    else
+        fprintf(out, "notice: the terminal is %d columns wide (plots need %d): figures shown as "
+                "tables\n", c->columns, FIG_MIN_COLUMNS);
+}
+
+void fig_show(fig_ctx *c, const figure *f, FILE *out)
+{
+    if (!c->have_gnuplot || c->columns < FIG_MIN_COLUMNS) {
+        notice_once(c, out);
+        print_table(out, f);
+        return;
+    }
+    int width = c->columns < PLOT_MAX_COLUMNS ? c->columns : PLOT_MAX_COLUMNS;
+    char *txt;
+    int st = run_gnuplot(c, f, NULL, width, &txt);
+    if (st == 0 && txt && *txt)
+        print_plot(out, txt);
+    else {
+        if (st < 0)
+            fprintf(out, "notice: gnuplot could not be run for this figure: shown as a table\n");
+        else
+            fprintf(out, "notice: gnuplot failed on this figure (exit status %d): shown as a table\n", st);
+        print_table(out, f);
+    }
+    free(txt);
+}
+
+int fig_png(const fig_ctx *c, const figure *f, ns_err *e)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/%s.png", c->png_dir, f->name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.png.tmp", c->png_dir, f->name);
+    char *txt;
+    int st = run_gnuplot(c, f, tmp, 0, &txt);
+    free(txt);
+    struct stat sb;
+    if (st != 0 || stat(tmp, &sb) != 0 || sb.st_size == 0) {
+        unlink(tmp);
+        return ns_fail(e, NS_ERUN, "gnuplot could not write %s (exit status %d)", path, st);
+    }
+    if (rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        return ns_fail(e, NS_ERUN, "cannot write %s: %s", path, strerror(err));
+    }
+    return NS_OK;
+}
+
+/* ---- narration ---- */
+
+void demo_para(FILE *out, const char *text)
+{
+    while (*text) {
+        const char *nl = strchr(text, '\n');
+        int n = nl ? (int)(nl - text) : (int)strlen(text);
+        fprintf(out, n ? "  %.*s\n" : "\n", n, text);
+        text += n + (nl != NULL);
+    }
+    fputc('\n', out);
+}
+
+void demo_say(FILE *out, const char *fmt, ...)
+{
+    char buf[4096], *save = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    int col = 0;
+    for (char *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+        if (col && col + 1 + (int)strlen(w) > 78) {
+            fputc('\n', out);
+            col = 0;
+        }
+        for (char *t = w; *t; t++)
+            *t = *t == '~' ? ' ' : *t;
+        col += fprintf(out, col ? " %s" : "  %s", w);
+    }
+    fputs("\n\n", out);
+}
+
+/* ---- a training run's track.csv ---- */
+
+/* column index of name in a CSV header, or -1 */
+static int csv_col(const char *header, const char *name)
+{
+    int col = 0;
+    size_t n = strlen(name);
+    for (const char *s = header; s; s = strchr(s, ','), s = s ? s + 1 : NULL, col++)
+        if (strncmp(s, name, n) == 0 && (s[n] == ',' || s[n] == '\n' || s[n] == '\r' || s[n] == '\0'))
+            return col;
+    return -1;
+}
+
+/* field col of a CSV line (the text up to the next comma), or "" */
+static const char *csv_field(const char *line, int col)
+{
+    for (; col > 0 && line; col--)
+        if ((line = strchr(line, ',')))
+            line++;
+    return line ? line : "";
+}
+
+int track_read(const char *path, const char *prec, track_series *t, ns_err *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ns_fail(e, NS_ERUN, "cannot read %s: %s", path, strerror(errno));
+    static const char *const names[] = {"step", "precision", "eig0_rel", "eig1_rel", "g_logstd"};
+    char header[4096], line[4096];
+    int c[5] = {-1, -1, -1, -1, -1}, have = 1;
+    if (fgets(header, sizeof header, f))
+        for (int i = 0; i < 5; i++)
+            have &= (c[i] = csv_col(header, names[i])) >= 0;
+    t->n = 0;
+    size_t np = strlen(prec);
+    while (have && t->n < TRACK_MAX_ROWS && fgets(line, sizeof line, f)) {
+        const char *pr = csv_field(line, c[1]);
+        if (strncmp(pr, prec, np) != 0 || pr[np] != ',')
+            continue;
+        t->step[t->n] = strtol(csv_field(line, c[0]), NULL, 10);
+        t->eig0[t->n] = fabs(strtod(csv_field(line, c[2]), NULL));
+        t->eig1[t->n] = strtod(csv_field(line, c[3]), NULL);
+        t->logstd[t->n] = strtod(csv_field(line, c[4]), NULL);
+        t->n++;
+    }
+    fclose(f);
+    return t->n >= 2 ? NS_OK : ns_fail(e, NS_ERUN, "%s: fewer than 2 rows at %s", path, prec);
+}
+
+void demo_remove_dir(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *de;
+    char path[4400];
+    while (dp && (de = readdir(dp)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            unlink(path);
+        }
+    if (dp)
+        closedir(dp);
+    rmdir(dir);
+}

@@ -1,0 +1,247 @@
+/* screen_files.c - `normsim screen --out DIR`: the report as files (summary.csv,
+ * measurements.csv, screen.json), each scheme's spectra (CSV) and gnuplot figures
+ * (plots/screen.gp per scheme, plots/screen_all.gp for a comparison). Every file is
+ * written to <name>.tmp and renamed, so none is ever half-written. */
+#include "sim/screen/screen.h"
+#include "sim/diag/diag_report.h"
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef int (*file_writer)(FILE *f, const screen_result *rs, int n, ns_err *e);
+
+static int write_atomic(const char *path, file_writer w, const screen_result *rs, int n, ns_err *e)
+{
+    char tmp[PATH_MAX + 8];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return ns_fail(e, NS_EUSAGE, "path too long: %s", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
+    int rc = w(f, rs, n, e);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        rc = rc ? rc : ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path) != 0)
+        rc = ns_fail(e, NS_ERUN, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (rc)
+        remove(tmp);
+    return rc;
+}
+
+static int w_summary(FILE *f, const screen_result *rs, int n, ns_err *e) { return screen_write(f, FORMAT_CSV, rs, n, e); }
+static int w_json(FILE *f, const screen_result *rs, int n, ns_err *e) { return screen_write(f, FORMAT_JSON, rs, n, e); }
+static int w_table(FILE *f, const screen_result *rs, int n, ns_err *e) { return screen_write(f, FORMAT_TABLE, rs, n, e); }
+static int w_measure(FILE *f, const screen_result *rs, int n, ns_err *e)
+{
+    (void)e;
+    screen_write_measurements(f, rs, n);
+    return NS_OK;
+}
+
+/* lambda_i / lambda_max, one column per spectrum: random params on each input, each
+ * model's final.out, init params on each input, zero-gain on each input */
+static int w_spectra(FILE *f, const screen_result *rs, int n, ns_err *e)
+{
+    (void)n;
+    (void)e;
+    const screen_result *r = rs;
+    const int d = r->cfg.d, order[] = {SCREEN_RANDOM, SCREEN_INIT, SCREEN_ZERO_GAIN};
+    fputs("index", f);
+    for (int i = 0; i < SCREEN_N_INPUTS; i++)
+        fprintf(f, ",random.%s", screen_input_name(i));
+    for (int a = 0; a < r->n_arch; a++)
+        fprintf(f, ",model.%s", r->arch[a].arch);
+    for (int s = 1; s < 3; s++)
+        for (int i = 0; i < SCREEN_N_INPUTS && r->alone[order[s]][i].eig; i++)
+            fprintf(f, ",%s.%s", screen_setting_name(order[s]), screen_input_name(i));
+    fputc('\n', f);
+    for (int j = 0; j < d; j++) {
+        fprintf(f, "%d", j + 1);
+        for (int s = 0; s < 3; s++) {
+            for (int i = 0; i < SCREEN_N_INPUTS && r->alone[order[s]][i].eig; i++) {
+                const double *w = r->alone[order[s]][i].eig;
+                fprintf(f, ",%.17g", w[d - 1] > 0 ? w[j] / w[d - 1] : 0.0);
+            }
+            for (int a = 0; s == 0 && a < r->n_arch; a++) {
+                const diag_report *m = &r->arch[a].r;
+                fprintf(f, ",%.17g", m->lam_max > 0 && j < m->d ? m->eig[j] / m->lam_max : 0.0);
+            }
+        }
+        fputc('\n', f);
+    }
+    return NS_OK;
+}
+
+/* the scheme's spec as a file-name part: anything but [A-Za-z0-9._-] becomes '_' */
+static void safe_name(char *out, size_t n, const char *spec)
+{
+    size_t i = 0;
+    for (; spec[i] && i + 1 < n; i++) {
+        char c = spec[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '-' || c == '_';
+        out[i] = ok ? c : '_';
+    }
+    out[i] = '\0';
+}
+
+/* ---- gnuplot ---- */
+
+/* 1 if an executable named prog is on PATH */
+static int on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    char dir[PATH_MAX], full[PATH_MAX + 64];
+    while (path && *path) {
+        const char *colon = strchr(path, ':');
+        size_t len = colon ? (size_t)(colon - path) : strlen(path);
+        if (len > 0 && len < sizeof dir) {
+            memcpy(dir, path, len);
+            dir[len] = '\0';
+            snprintf(full, sizeof full, "%s/%s", dir, prog);
+            if (access(full, X_OK) == 0)
+                return 1;
+        }
+        path = colon ? colon + 1 : NULL;
+    }
+    return 0;
+}
+
+/* the plot script: $NORMSIM_PLOTS/<name>, else <dir of the executable>/../plots/<name>,
+ * else plots/<name> under the current directory */
+static int find_script(const char *name, char *out, size_t n)
+{
+    const char *env = getenv("NORMSIM_PLOTS");
+    char exe[PATH_MAX];
+    if (env && env[0])
+        return snprintf(out, n, "%s/%s", env, name) < (int)n && access(out, R_OK) == 0;
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            if (snprintf(out, n, "%s/../plots/%s", exe, name) < (int)n && access(out, R_OK) == 0)
+                return 1;
+        }
+    }
+    snprintf(out, n, "plots/%s", name);
+    return access(out, R_OK) == 0;
+}
+
+/* run gnuplot -e VARS SCRIPT with its stdout sent to stderr (stdout is for results) */
+static int run_gnuplot(const char *vars, const char *script)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(2, 1);
+        execlp("gnuplot", "gnuplot", "-e", vars, script, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* out.png and out.svg from script with vars (out= and fmt= are appended); -1 on failure */
+static int figure(const char *script, const char *vars, const char *out)
+{
+    static const char *fmts[] = {"png", "svg"};
+    char final[PATH_MAX + 8], tmp[PATH_MAX + 16], all[3 * PATH_MAX];
+    for (int i = 0; i < 2; i++) {
+        snprintf(final, sizeof final, "%s.%s", out, fmts[i]);
+        snprintf(tmp, sizeof tmp, "%s.tmp", final);
+        snprintf(all, sizeof all, "%s; out='%s'; fmt='%s'", vars, tmp, fmts[i]);
+        if (run_gnuplot(all, script) != 0 || rename(tmp, final) != 0) {
+            remove(tmp);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* every figure; prints one notice on stderr for whatever could not be drawn */
+static void figures(const char *dir, const screen_result *rs, int n)
+{
+    char one[PATH_MAX], all[PATH_MAX], vars[3 * PATH_MAX], name[80], out[PATH_MAX + 96];
+    if (!on_path("gnuplot")) {
+        fprintf(stderr, "normsim: notice: gnuplot not found on PATH: wrote the data, no figures\n");
+        return;
+    }
+    if (!find_script("screen.gp", one, sizeof one) || !find_script("screen_all.gp", all, sizeof all)) {
+        fprintf(stderr, "normsim: notice: plots/screen.gp or plots/screen_all.gp not found (set "
+                "NORMSIM_PLOTS): wrote the data, no figures\n");
+        return;
+    }
+    if (strchr(dir, '\'')) {
+        fprintf(stderr, "normsim: notice: the --out path holds a quote: no figures\n");
+        return;
+    }
+    int failed = 0;
+    for (int j = 0; j < n; j++) {
+        char title[64];
+        snprintf(title, sizeof title, "%s", rs[j].spec);
+        for (char *c = title; *c; c++)
+            *c = *c == '\'' || *c == '\\' ? '_' : *c;
+        safe_name(name, sizeof name, rs[j].spec);
+        snprintf(vars, sizeof vars, "data='%s/spectra_%s.csv'; name='%s'; thr=%g; narch=%d; zero=%d",
+                 dir, name, title, rs[j].threshold, rs[j].n_arch, rs[j].alone[SCREEN_ZERO_GAIN][0].eig != NULL);
+        snprintf(out, sizeof out, "%s/spectra_%s", dir, name);
+        failed += figure(one, vars, out) != 0;
+    }
+    if (n > 1) {
+        snprintf(vars, sizeof vars, "data='%s/summary.csv'; thr=%g", dir, rs[0].threshold);
+        snprintf(out, sizeof out, "%s/summary", dir);
+        failed += figure(all, vars, out) != 0;
+    }
+    if (failed)
+        fprintf(stderr, "normsim: notice: gnuplot failed on %d figure%s (see its messages above)\n",
+                failed, failed > 1 ? "s" : "");
+}
+
+static int ensure_dir(const char *dir, ns_err *e)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return S_ISDIR(st.st_mode) ? NS_OK : ns_fail(e, NS_EUSAGE, "--out %s is not a directory", dir);
+    if (mkdir(dir, 0777) != 0)
+        return ns_fail(e, errno == ENOENT || errno == ENOTDIR || errno == EACCES ? NS_EUSAGE : NS_ERUN,
+                       "cannot create %s: %s", dir, strerror(errno));
+    return NS_OK;
+}
+
+int screen_write_dir(const char *dir, const screen_result *rs, int n, ns_err *e)
+{
+    char path[PATH_MAX], name[80];
+    if (strlen(dir) > PATH_MAX - 128)
+        return ns_fail(e, NS_EUSAGE, "--out path too long");
+    int rc = ensure_dir(dir, e);
+    static const struct { const char *file; file_writer w; } files[] = {
+        {"summary.csv", w_summary}, {"measurements.csv", w_measure},
+        {"screen.json", w_json}, {"screen.txt", w_table},
+    };
+    for (size_t i = 0; !rc && i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].file);
+        rc = write_atomic(path, files[i].w, rs, n, e);
+    }
+    for (int j = 0; !rc && j < n; j++) {
+        safe_name(name, sizeof name, rs[j].spec);
+        snprintf(path, sizeof path, "%s/spectra_%s.csv", dir, name);
+        rc = write_atomic(path, w_spectra, &rs[j], 1, e);
+    }
+    if (!rc)
+        figures(dir, rs, n);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/* spectrum.c - LAPACKE eigensolves, Rayleigh quotients, principal angles. */
+#include "sim/stats/spectrum.h"
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+
+int sym_eigen(int d, double *A, double *w, int vectors, ns_err *e)
+{
+    /* A is symmetric, so its column-major reading is itself; eigenvectors come back as
+     * columns in column-major order, i.e. contiguous rows of A as seen from C. */
+    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'U', d, A, d, w);
+    if (info != 0)
+        return ns_fail(e, NS_ERUN, "eigensolver (dsyevd) failed to converge (info %d)", (int)info);
+    return NS_OK;
+}
+
+double rayleigh(int d, const double *C, const double *p)
+{
+    double num = 0.0, den = cblas_ddot(d, p, 1, p, 1);
+    for (int i = 0; i < d; i++)
+        num += p[i] * cblas_ddot(d, C + (size_t)i * d, 1, p, 1);
+    return num / den;
+}
+
+double abs_cos(int d, const double *a, const double *b)
+{
+    double c = fabs(cblas_ddot(d, a, 1, b, 1)) / (cblas_dnrm2(d, a, 1) * cblas_dnrm2(d, b, 1));
+    return c > 1.0 ? 1.0 : c;
+}
+
+/* cos(theta_i) = singular values of P V^T (k x m), descending, min(k, m) of them */
+int principal_cosines(int d, int k, const double *P, int m, const double *V, double *cosines,
+                      ns_err *e)
+{
+    int n = k < m ? k : m;
+    double *M = malloc(sizeof(double) * (size_t)k * m), *sup = malloc(sizeof(double) * (size_t)(n + 1));
+    if (!M || !sup) {
+        free(M);
+        free(sup);
+        return ns_fail(e, NS_ERUN, "out of memory for principal angles");
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, m, d, 1.0, P, d, V, d, 0.0, M, m);
+    lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'N', k, m, M, m, cosines, NULL, 1,
+                                     NULL, 1, sup);
+    free(M);
+    free(sup);
+    if (info != 0)
+        return ns_fail(e, NS_ERUN, "SVD (dgesvd) failed to converge (info %d)", (int)info);
+    for (int i = 0; i < n; i++)
+        cosines[i] = cosines[i] > 1.0 ? 1.0 : cosines[i];
+    return NS_OK;
+}
+
+int count_below(int d, const double *w, double thr)
+{
+    int n = 0;
+    while (n < d && w[n] < thr)
+        n++;
+    return n;
+}

@@ -1,0 +1,448 @@
+/* train.c - the training loop, tracking and checkpoints. */
+#include "sim/train/train.h"
+#include "sim/model/backward.h"
+#include "sim/train/train_state.h"
+#include "sim/data/corpus.h"
+#include "sim/diag/diag.h"
+#include "sim/model/loss.h"
+#include "sim/base/progress.h"
+#include "sim/base/rng.h"
+#include "norms/registry.h"
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Everything one run holds; allocated once before the loop. */
+typedef struct {
+    const train_opts *o;
+    ns_model *m;
+    corpus data;
+    ns_workspace w;
+    ns_grads_ws g;
+    adamw opt;
+    double *grads, *logits, *dlogits, *img;
+    int *tok, *target, *labels, rows, B, T;
+    pcg32 rng;             /* training draws: windows and masks */
+    ns_batch *probe;       /* fixed probe batches (validation split) */
+    int n_probe;
+    int *probe_tok, *probe_target, *probe_labels;
+    double *probe_img;
+    FILE *track;
+    double *loss_hist;
+} trainer;
+
+static int objective_masked(const ns_model *m) { return m->cfg.input == INPUT_TOKENS && !m->cfg.causal; }
+
+/* inputs and targets of one batch: next token, masked tokens (15%, id vocab - 1) or labels */
+static void make_targets(const ns_model *m, pcg32 *r, int B, int T, int *tok, int *target,
+                         const int *labels)
+{
+    if (m->cfg.input == INPUT_PATCHES) {
+        memcpy(target, labels, sizeof(int) * B);
+        return;
+    }
+    if (!objective_masked(m)) {
+        targets_next_token(tok, B, T, target);
+        return;
+    }
+    for (int i = 0; i < B * T; i++) {
+        int masked = rng_uniform(r) < 0.15;
+        target[i] = masked ? tok[i] : -1;
+        if (masked)
+            tok[i] = m->cfg.vocab - 1;
+    }
+}
+
+static ns_batch batch_of(const ns_model *m, int B, int T, const int *tok, const double *img)
+{
+    ns_batch b = {B, T, m->cfg.input == INPUT_PATCHES ? NULL : tok, NULL,
+                  m->cfg.input == INPUT_PATCHES ? img : NULL};
+    return b;
+}
+
+/* the probe set: enough batches of the validation split to cover probe_tokens rows */
+static int make_probe(trainer *t, ns_err *e)
+{
+    const int T = t->T, B = t->B;
+    long seqs = (t->o->probe_tokens + T - 1) / T;
+    t->n_probe = (int)((seqs + B - 1) / B);
+    size_t n = (size_t)t->n_probe * B;
+    t->probe = calloc((size_t)t->n_probe, sizeof *t->probe);
+    t->probe_tok = malloc(sizeof(int) * n * T);
+    t->probe_target = malloc(sizeof(int) * n * T);
+    t->probe_labels = malloc(sizeof(int) * n);
+    t->probe_img = malloc(sizeof(double) * n * 64);
+    if (!t->probe || !t->probe_tok || !t->probe_target || !t->probe_labels || !t->probe_img)
+        return ns_fail(e, NS_ERUN, "out of memory for the probe set");
+    pcg32 r;
+    pcg32_seed(&r, t->o->seed, RNG_PROBE);
+    for (int i = 0; i < t->n_probe; i++) {
+        int *tok = t->probe_tok + (size_t)i * B * T, *lab = t->probe_labels + (size_t)i * B;
+        double *img = t->probe_img + (size_t)i * B * 64;
+        corpus_batch(&t->data, 1, &r, B, T, tok, img, lab);
+        make_targets(t->m, &r, B, T, tok, t->probe_target + (size_t)i * B * T, lab);
+        t->probe[i] = batch_of(t->m, B, T, tok, img);
+    }
+    return NS_OK;
+}
+
+/* mean cross-entropy over the probe set */
+static double probe_loss(trainer *t)
+{
+    double total = 0.0;
+    for (int i = 0; i < t->n_probe; i++) {
+        model_forward(t->m, &t->w, &t->probe[i], NULL, t->logits);
+        total += cross_entropy(t->logits, t->probe_target + (size_t)i * t->B * t->T, t->rows,
+                               t->m->cfg.vocab, NULL);
+    }
+    return total / t->n_probe;
+}
+
+/* min, max and std of log g over the final norm's gains (NaN without gains) */
+static void gain_spread(const ns_model *m, double s[3])
+{
+    s[0] = s[1] = s[2] = NAN;
+    const norm_ops *o = m->norm;
+    for (int k = 0; k < o->n_params; k++) {
+        int role = o->params[k].role;
+        if (role != NORM_GAIN && role != NORM_GAIN_1P)
+            continue;
+        const double *p = m->norm_final + norm_param_offset(o, m->cfg.d, k);
+        int n = o->params[k].per_channel ? m->cfg.d : 1;
+        double mn = INFINITY, mx = -INFINITY, sum = 0, sum2 = 0;
+        for (int i = 0; i < n; i++) {
+            double g = p[i] + (role == NORM_GAIN_1P ? 1.0 : 0.0), lg = log(fabs(g));
+            mn = g < mn ? g : mn;
+            mx = g > mx ? g : mx;
+            sum += lg;
+            sum2 += lg * lg;
+        }
+        s[0] = mn;
+        s[1] = mx;
+        s[2] = sqrt(fmax(sum2 / n - (sum / n) * (sum / n), 0.0));
+        return;
+    }
+}
+
+static void track_header(FILE *f, int L)
+{
+    fputs("step,lr,train_loss,val_loss,precision,tokens,predicted_k,cos,cos_ones,rayleigh_rel,dead", f);
+    for (int i = 0; i < 8; i++)
+        fprintf(f, ",eig%d_rel", i);
+    for (int l = 0; l <= L; l++)
+        fprintf(f, ",sigma_min.%d", l);
+    fputs(",g_min,g_max,g_logstd,verdict\n", f);
+}
+
+static void csv_num(FILE *f, double v) { isnan(v) ? fputs(",", f) : fprintf(f, ",%.10g", v); }
+
+/* the diagnostic on the probe set at every tracked precision, one CSV row each */
+static int track(trainer *t, long step, double lr, double train_loss, double val_loss,
+                 train_result *res, ns_err *e)
+{
+    const train_opts *o = t->o;
+    double gs[3];
+    gain_spread(t->m, gs);
+    for (int i = 0; i < o->n_track_prec; i++) {
+        ns_model view = *t->m; /* the same parameters, stored at another precision */
+        view.prec = o->track_prec[i];
+        double u = precision_unit_roundoff(view.prec);
+        double thr = o->threshold > 0 ? o->threshold : fmax(1e-10, u * u);
+        diag_opts d = {0, NULL, o->seed, thr, 0, t->probe, t->n_probe};
+        diag_report r;
+        int rc = diag_run(&view, &d, &r, e);
+        if (rc)
+            return rc;
+        fprintf(t->track, "%ld", step);
+        csv_num(t->track, lr);
+        csv_num(t->track, train_loss);
+        csv_num(t->track, val_loss);
+        fprintf(t->track, ",%s,%ld,%d", precision_name(view.prec), r.tokens, r.predicted_k);
+        csv_num(t->track, r.cos);
+        csv_num(t->track, r.cos_ones);
+        csv_num(t->track, r.rayleigh_rel);
+        fprintf(t->track, ",%d", r.dead);
+        for (int k = 0; k < 8; k++)
+            csv_num(t->track, k < r.d ? r.eig[k] / r.lam_max : NAN);
+        for (int l = 0; l <= r.layers; l++)
+            csv_num(t->track, r.sigma_min[l]);
+        for (int k = 0; k < 3; k++)
+            csv_num(t->track, gs[k]);
+        fprintf(t->track, ",%s\n", verdict_name(r.verdict));
+        if (res) {
+            if (step == 0 || isnan(res->cos_init[i])) {
+                res->cos_init[i] = r.cos;
+                res->ray_init[i] = r.rayleigh_rel;
+                res->dead_init[i] = r.dead;
+            }
+            res->cos_end[i] = r.cos;
+            res->ray_end[i] = r.rayleigh_rel;
+            res->dead_end[i] = r.dead;
+        }
+        diag_report_free(&r);
+    }
+    fflush(t->track);
+    return ferror(t->track) ? ns_fail(e, NS_ERUN, "cannot write %s/track.csv", o->out) : NS_OK;
+}
+
+/* unigram entropy (nats) of the training split's tokens */
+static double unigram_entropy(const corpus *k)
+{
+    if (k->images || k->split == 0)
+        return NAN;
+    double *count = calloc((size_t)k->vocab, sizeof(double)), h = 0.0;
+    if (!count)
+        return NAN;
+    for (long i = 0; i < k->split; i++)
+        count[k->tok[i]] += 1.0;
+    for (int v = 0; v < k->vocab; v++)
+        if (count[v] > 0) {
+            double p = count[v] / k->split;
+            h -= p * log(p);
+        }
+    free(count);
+    return h;
+}
+
+/* ---- checkpoints ---- */
+
+static char *train_state_json(const trainer *t, long step)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "{\"normsim.step\": \"%ld\", \"normsim.rng\": \"%016llx %016llx\", "
+             "\"normsim.train\": \"data=%s batch=%d lr=%.17g min_lr_frac=%.17g warmup=%ld wd=%.17g "
+             "clip=%.17g probe=%ld seed=%llu\"}",
+             step, (unsigned long long)t->rng.state, (unsigned long long)t->rng.inc, t->o->data,
+             t->B, t->o->opt.lr, t->o->opt.min_lr_frac, t->o->opt.warmup, t->o->opt.weight_decay,
+             t->o->opt.clip, t->o->probe_tokens, (unsigned long long)t->o->seed);
+    return strdup(buf);
+}
+
+static int save_checkpoint(trainer *t, long step, ns_err *e)
+{
+    char path[4096], *meta = train_state_json(t, step);
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", t->o->out);
+    int rc = meta ? ckpt_save(path, t->m, &t->opt, meta, e) : ns_fail(e, NS_ERUN, "out of memory");
+    free(meta);
+    return rc;
+}
+
+/* restore the optimizer and the rng; returns the step to continue from in *step */
+static int resume_state(trainer *t, long *step, ns_err *e)
+{
+    char path[4096], *val = NULL, *want = train_state_json(t, 0);
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", t->o->out);
+    int rc = ckpt_load_optim(path, &t->opt, "normsim.step", &val, e);
+    char *end;
+    if (!rc) {
+        *step = strtol(val, &end, 10);
+        if (*end || *step < 0)
+            rc = ns_fail(e, NS_EUSAGE, "%s: bad normsim.step '%s'", path, val);
+    }
+    free(val);
+    val = NULL;
+    if (!rc)
+        rc = ckpt_load_optim(path, &t->opt, "normsim.train", &val, e);
+    const char *mine = want ? strstr(want, "data=") : NULL;
+    if (!rc && mine && strncmp(val, mine, strlen(val)) != 0)
+        rc = ns_fail(e, NS_EUSAGE, "--resume: this run's options differ from the checkpoint's (%s)", val);
+    free(val);
+    val = NULL;
+    if (!rc)
+        rc = ckpt_load_optim(path, &t->opt, "normsim.rng", &val, e);
+    unsigned long long st, inc;
+    if (!rc && sscanf(val, "%llx %llx", &st, &inc) != 2)
+        rc = ns_fail(e, NS_EUSAGE, "%s: bad normsim.rng", path);
+    if (!rc) {
+        t->rng.state = st;
+        t->rng.inc = inc;
+        t->opt.step = *step;
+    }
+    free(val);
+    free(want);
+    return rc;
+}
+
+/* keep track.csv rows of steps <= step (a killed run may have written later ones) */
+static int truncate_track(const char *path, long step, ns_err *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NS_OK;
+    char tmp[4200], line[65536];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *o = fopen(tmp, "w");
+    if (!o) {
+        fclose(f);
+        return ns_fail(e, NS_ERUN, "cannot write %s", tmp);
+    }
+    for (int first = 1; fgets(line, sizeof line, f); first = 0)
+        if (first || strtol(line, NULL, 10) <= step)
+            fputs(line, o);
+    fclose(f);
+    if (fclose(o) != 0 || rename(tmp, path) != 0)
+        return ns_fail(e, NS_ERUN, "cannot rewrite %s", path);
+    return NS_OK;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* ---- setup ---- */
+
+static int trainer_init(trainer *t, ns_model *m, const train_opts *o, ns_err *e)
+{
+    memset(t, 0, sizeof *t);
+    t->o = o;
+    t->m = m;
+    t->B = o->batch;
+    t->T = m->cfg.seq;
+    t->rows = model_logit_rows(m, t->B, t->T);
+    int rc = corpus_load(&t->data, o->data, &m->cfg, o->seed, e);
+    if (rc)
+        return rc;
+    const size_t n = (size_t)t->B * t->T, V = (size_t)m->cfg.vocab;
+    if ((rc = workspace_create_train(&t->w, m, (int)n, t->T, e)) ||
+        (rc = grads_ws_create(&t->g, m, (int)n, t->T, e)) || (rc = adamw_init(&t->opt, m, e)))
+        return rc;
+    t->grads = malloc(sizeof(double) * m->n_params);
+    t->logits = malloc(sizeof(double) * n * V);
+    t->dlogits = malloc(sizeof(double) * n * V);
+    t->img = malloc(sizeof(double) * (size_t)t->B * 64);
+    t->tok = malloc(sizeof(int) * n);
+    t->target = malloc(sizeof(int) * n);
+    t->labels = malloc(sizeof(int) * (size_t)t->B);
+    t->loss_hist = malloc(sizeof(double) * (size_t)(o->steps + 1));
+    if (!t->grads || !t->logits || !t->dlogits || !t->img || !t->tok || !t->target || !t->labels ||
+        !t->loss_hist)
+        return ns_fail(e, NS_ERUN, "out of memory for training buffers");
+    pcg32_seed(&t->rng, o->seed, RNG_TRAIN);
+    return make_probe(t, e);
+}
+
+static void trainer_free(trainer *t)
+{
+    corpus_free(&t->data);
+    workspace_free(&t->w);
+    grads_ws_free(&t->g);
+    adamw_free(&t->opt);
+    free(t->grads);
+    free(t->logits);
+    free(t->dlogits);
+    free(t->img);
+    free(t->tok);
+    free(t->target);
+    free(t->labels);
+    free(t->loss_hist);
+    free(t->probe);
+    free(t->probe_tok);
+    free(t->probe_target);
+    free(t->probe_labels);
+    free(t->probe_img);
+    if (t->track)
+        fclose(t->track);
+}
+
+/* one update: draw, forward, loss, backward, clip, AdamW; returns the batch loss */
+static double train_step(trainer *t, long step)
+{
+    const ns_model *m = t->m;
+    corpus_batch(&t->data, 0, &t->rng, t->B, t->T, t->tok, t->img, t->labels);
+    make_targets(m, &t->rng, t->B, t->T, t->tok, t->target, t->labels);
+    ns_batch b = batch_of(m, t->B, t->T, t->tok, t->img);
+    model_forward(m, &t->w, &b, NULL, t->logits);
+    double loss = cross_entropy(t->logits, t->target, t->rows, m->cfg.vocab, t->dlogits);
+    memset(t->grads, 0, sizeof(double) * m->n_params);
+    model_backward(m, &t->w, &t->g, &b, t->logits, t->dlogits, t->grads);
+    grad_clip(t->grads, m->n_params, t->o->opt.clip);
+    adamw_step(&t->opt, &t->o->opt, t->m->params, t->grads, optim_lr(&t->o->opt, step));
+    return loss;
+}
+
+static int open_track(trainer *t, long start, ns_err *e)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/track.csv", t->o->out);
+    int rc = start > 0 ? truncate_track(path, start, e) : NS_OK;
+    if (rc)
+        return rc;
+    t->track = fopen(path, start > 0 ? "a" : "w");
+    if (!t->track)
+        return ns_fail(e, NS_EUSAGE, "cannot write %s: %s", path, strerror(errno));
+    if (start == 0)
+        track_header(t->track, t->m->cfg.layers);
+    return NS_OK;
+}
+
+int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
+{
+    trainer t;
+    memset(res, 0, sizeof *res);
+    res->n_prec = o->n_track_prec;
+    for (int i = 0; i < 4; i++)
+        res->cos_init[i] = NAN;
+    long start = 0;
+    int rc = trainer_init(&t, m, o, e);
+    if (!rc && o->resume)
+        rc = resume_state(&t, &start, e);
+    if (!rc && start >= o->steps)
+        rc = ns_fail(e, NS_EUSAGE, "--resume: the checkpoint is already at step %ld of --steps %ld: "
+                     "nothing to continue", start, o->steps);
+    if (!rc)
+        rc = open_track(&t, start, e);
+    res->unigram_entropy = unigram_entropy(&t.data);
+    if (!rc) {
+        res->val_loss_init = probe_loss(&t);
+        if (start == 0)
+            rc = track(&t, 0, 0.0, NAN, res->val_loss_init, res, e);
+    }
+    progress pb;
+    progress_start(&pb, "train", o->progress);
+    double loss = NAN, val = res->val_loss_init;
+    for (long s = start; !rc && s < o->steps; s++) {
+        double t0 = now_seconds();
+        loss = train_step(&t, s);
+        res->step_seconds += now_seconds() - t0;
+        t.loss_hist[s] = loss;
+        if (!isfinite(loss))
+            rc = ns_fail(e, NS_ERUN, "the loss is %g at step %ld: lower --lr", loss, s + 1);
+        int last = s + 1 == o->steps;
+        if (!rc && ((o->track_every > 0 && (s + 1) % o->track_every == 0) || last)) {
+            val = probe_loss(&t);
+            rc = track(&t, s + 1, optim_lr(&o->opt, s), loss, val, res, e);
+        }
+        if (!rc && ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || last))
+            rc = save_checkpoint(&t, s + 1, e);
+        if (pb.active) {
+            char label[96];
+            snprintf(label, sizeof label, "step %ld/%ld loss %.4f val %.4f", s + 1, o->steps, loss, val);
+            pb.label = label;
+            progress_update(&pb, (double)(s + 1 - start), (double)(o->steps - start));
+        }
+    }
+    progress_end(&pb);
+    if (!rc && start == o->steps)
+        rc = save_checkpoint(&t, start, e);
+    if (!rc) {
+        long span = (o->steps - start) / 10, from = o->steps - (span > 0 ? span : 1), cnt = 0;
+        double sum = 0;
+        for (long s = from > start ? from : start; s < o->steps; s++, cnt++)
+            sum += t.loss_hist[s];
+        res->train_loss = cnt ? sum / cnt : NAN;
+        res->val_loss = probe_loss(&t);
+        res->steps_done = o->steps;
+        long rows = (long)t.B * t.T * (o->steps - start);
+        res->tokens_per_second = res->step_seconds > 0 ? rows / res->step_seconds : NAN;
+    }
+    trainer_free(&t);
+    return rc;
+}
