@@ -110,3 +110,41 @@ size_t norm_param_offset(const norm_ops *o, int d, int i)
 }
 
 size_t norm_param_count(const norm_ops *o, int d) { return norm_param_offset(o, d, o->n_params); }
+
+int norm_kernel_basis(const norm_ops *ops, const norm_cfg *cfg, const double *params, int d,
+                      double **P, ns_err *e)
+{
+    int k = ops->kernel(cfg, params, NULL, 0);
+    *P = NULL;
+    if (k > 0 && !(*P = malloc(sizeof(double) * (size_t)k * (size_t)d)))
+        return ns_fail(e, NS_ERUN, "out of memory for a %d-dim kernel basis", k), -1;
+    if (k > 0)
+        ops->kernel(cfg, params, *P, k);
+    return k;
+}
+
+/* a block of the scheme's parameters: g and b where given, the init values elsewhere */
+int norm_predicted_kernel(const char *kind, int d, const double *g, const double *b, double **P,
+                          ns_err *e)
+{
+    const norm_ops *ops;
+    norm_cfg cfg;
+    *P = NULL;
+    if (norm_resolve(kind, d, 1e-5, &ops, &cfg, e))
+        return -1;
+    size_t n = norm_param_count(ops, d);
+    double *params = malloc(sizeof(double) * (n + 1));
+    if (!params)
+        return ns_fail(e, NS_ERUN, "out of memory"), -1;
+    for (int i = 0; i < ops->n_params; i++) {
+        const norm_param *p = &ops->params[i];
+        size_t off = norm_param_offset(ops, d, i), len = p->per_channel ? (size_t)d : 1;
+        const double *src = p->role == NORM_GAIN || p->role == NORM_GAIN_1P ? g
+                          : p->role == NORM_BIAS ? b : NULL;
+        for (size_t j = 0; j < len; j++)
+            params[off + j] = src && p->per_channel ? src[j] : p->init;
+    }
+    int k = norm_kernel_basis(ops, &cfg, params, d, P, e);
+    free(params);
+    return k;
+}

@@ -489,34 +489,3 @@ int norm_kind_is_ln(const char *kind, int d)
     free(P);
     return k > 0;
 }
-
-int norm_predicted_kernel(const char *kind, int d, const double *g, const double *b, double **P,
-                          ns_err *e)
-{
-    const norm_ops *ops;
-    norm_cfg cfg;
-    *P = NULL;
-    if (norm_resolve(kind, d, 1e-5, &ops, &cfg, e))
-        return -1;
-    size_t n = norm_param_count(ops, d);
-    double *params = malloc(sizeof(double) * (n + 1));
-    if (!params)
-        return ns_fail(e, NS_ERUN, "out of memory"), -1;
-    for (int i = 0; i < ops->n_params; i++) {
-        const norm_param *p = &ops->params[i];
-        size_t off = norm_param_offset(ops, d, i), len = p->per_channel ? (size_t)d : 1;
-        const double *src = p->role == NORM_GAIN || p->role == NORM_GAIN_1P ? g
-                          : p->role == NORM_BIAS ? b : NULL;
-        for (size_t j = 0; j < len; j++)
-            params[off + j] = src && p->per_channel ? src[j] : p->init;
-    }
-    int k = ops->kernel(&cfg, params, NULL, 0);
-    if (k > 0 && !(*P = malloc(sizeof(double) * (size_t)k * (size_t)d))) {
-        free(params);
-        return ns_fail(e, NS_ERUN, "out of memory for a %d-dim kernel", k), -1;
-    }
-    if (k > 0)
-        ops->kernel(&cfg, params, *P, k);
-    free(params);
-    return k;
-}

@@ -16,6 +16,7 @@
 #define NS_NORMSCAN_H
 #include <cjson/cJSON.h>
 #include "sim/io/safetensors.h"
+#include "norms/registry.h" /* norm_predicted_kernel */
 
 typedef struct {
     char prefix[256];            /* e.g. "transformer.ln_f" */
@@ -52,12 +53,5 @@ const char *norm_kind_label(const char *kind);
 /* PAPER C6: 1 if scheme `kind` predicts a kernel at its initial parameters (g = 1, b = 0),
  * as LayerNorm does (LN-like); 0 if not (RMS-like; a zero gain's trivial e_i aside) */
 int norm_kind_is_ln(const char *kind, int d);
-
-/* The kernel that scheme `kind` predicts through the registry (norm_ops.kernel) for scale
- * g as stored (NULL: the init value; for rmsnorm-1p the stored w) and shift b (NULL:
- * zeros): *P = k x d orthonormal rows (malloc'd; NULL when k = 0). Returns k, or -1 with
- * e set. */
-int norm_predicted_kernel(const char *kind, int d, const double *g, const double *b, double **P,
-                          ns_err *e);
 
 #endif

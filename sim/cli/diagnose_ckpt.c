@@ -1,17 +1,15 @@
 /* diagnose_ckpt.c - `normsim diagnose --checkpoint`: the diagnostic on imported weights
- * (Hugging Face GPT-2 / LLaMA naming, or a normsim checkpoint). Without --input and
- * --dump-acts it is diag_run on the imported model; with them the same measurement is
- * made here on token ids from a file, and the post-final-norm rows can be saved. */
+ * (Hugging Face GPT-2 / LLaMA naming, or a normsim checkpoint): diag_run on the imported
+ * model, fed by the model's own source or by token ids from a file (--input), with the
+ * post-final-norm rows passed on to a .npy dump (--dump-acts). */
 #include "sim/cli/commands.h"
 #include "sim/cli/args.h"
 #include "sim/checkpoint/checkpoint.h"
 #include "sim/data/inputs.h"
+#include "sim/data/token_ids.h"
 #include "sim/diag/diag.h"
-#include "sim/model/forward.h"
 #include "sim/io/npy.h"
-#include "sim/base/progress.h"
 #include "sim/diag/diag_report.h"
-#include "sim/stats/spectrum.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,252 +95,61 @@ static int parse(int argc, char **argv, ckpt_diag_opts *o, ns_err *e)
     return NS_OK;
 }
 
-/* ---- the measurement on our own stream (--input, --dump-acts) ---- */
+/* ---- the feed (--input: a token file) and the dump (--dump-acts: final.out rows) ---- */
 
 typedef struct {
-    int L;
-    cov_acc *cov;       /* resid.0 .. resid.L, final.out */
-    npy_writer *dump;
+    npy_writer *w;
     ns_err err;
-} ckpt_sink;
+} acts_dump;
 
-static void sink_fn(void *ctx, const char *name, const double *x, int n, int d)
+static void dump_final(void *ctx, const char *name, const double *x, int n, int d)
 {
-    ckpt_sink *s = ctx;
-    int idx = -1, l;
-    char tail;
-    if (s->err.code)
-        return;
-    if (strcmp(name, "final.out") == 0)
-        idx = s->L + 1;
-    else if (sscanf(name, "resid.%d%c", &l, &tail) == 1 && l >= 0 && l <= s->L)
-        idx = l;
-    if (idx < 0)
-        return;
-    cov_add(&s->cov[idx], x, n, &s->err);
-    if (idx == s->L + 1 && s->dump && !s->err.code)
-        npy_writer_put(s->dump, x, (uint64_t)n * (uint64_t)d, &s->err);
+    acts_dump *dp = ctx;
+    if (!dp->err.code && strcmp(name, "final.out") == 0)
+        npy_writer_put(dp->w, x, (uint64_t)n * (uint64_t)d, &dp->err);
 }
 
-/* token ids: a (B, T) or (T,) integer .npy; every id checked against the vocabulary */
-typedef struct {
-    npy_reader r;
-    int T, B;
-    double *buf;
-    int *tok;
-} token_file;
-
-static int token_file_open(token_file *f, const char *path, const ns_model *m, ns_err *e)
+/* the diagnostic of m on the feed f, the post-final-norm rows saved to o->dump when set */
+static int run_feed(const ckpt_diag_opts *o, const ns_model *m, const diag_feed *f, double thr,
+                    diag_report *r, ns_err *e)
 {
-    memset(f, 0, sizeof *f);
-    int rc = npy_open(&f->r, path, e);
+    npy_writer w;
+    acts_dump dp = {&w, {0}};
+    tap_sink dump = {dump_final, &dp};
+    uint64_t shape[2] = {(uint64_t)f->rows, (uint64_t)m->cfg.d};
+    int rc = o->dump ? npy_writer_open(&w, o->dump, NUM_F64, 2, shape, e) : NS_OK;
     if (rc)
         return rc;
-    const npy_header *h = &f->r.h;
-    if (m->cfg.input != INPUT_TOKENS)
-        rc = ns_fail(e, NS_EUSAGE, "--input takes token ids, but %s reads images", m->cfg.arch);
-    else if (h->ndim != 1 && h->ndim != 2)
-        rc = ns_fail(e, NS_EUSAGE, "%s: token ids must be (B, T) or (T,), got %d dimensions", path, h->ndim);
-    else if (h->cols < 1 || h->cols > (uint64_t)m->cfg.seq || h->rows < 1 || h->rows > 100000000)
-        rc = ns_fail(e, NS_EUSAGE, "%s: %llu sequences of %llu tokens; need at least one sequence of 1 to "
-                     "%d tokens (--seq)", path, (unsigned long long)h->rows, (unsigned long long)h->cols,
-                     m->cfg.seq);
-    if (!rc) {
-        f->T = (int)h->cols;
-        f->B = f->T >= 1024 ? 1 : 1024 / f->T;
-        f->buf = malloc(sizeof(double) * (size_t)f->B * f->T);
-        f->tok = malloc(sizeof(int) * (size_t)f->B * f->T);
-        if (!f->buf || !f->tok)
-            rc = ns_fail(e, NS_ERUN, "out of memory");
-    }
-    if (rc) {
-        npy_close(&f->r);
-        free(f->buf);
-        free(f->tok);
-    }
-    return rc;
-}
-
-static void token_file_close(token_file *f)
-{
-    npy_close(&f->r);
-    free(f->buf);
-    free(f->tok);
-}
-
-/* next up to B sequences; *b = 0 at the end */
-static int token_file_next(token_file *f, int vocab, int *b, ns_err *e)
-{
-    uint64_t got;
-    uint64_t first = f->r.next_row;
-    int rc = npy_read_rows(&f->r, f->buf, (uint64_t)f->B, &got, e);
-    for (uint64_t i = 0; !rc && i < got * (uint64_t)f->T; i++) {
-        double v = f->buf[i];
-        if (!(v >= 0 && v < vocab) || v != floor(v))
-            return ns_fail(e, NS_EUSAGE, "%s: token %g at sequence %llu, position %llu is not an id in "
-                           "[0, %d)", f->r.path, v, (unsigned long long)(first + i / (uint64_t)f->T),
-                           (unsigned long long)(i % (uint64_t)f->T), vocab);
-        f->tok[i] = (int)v;
-    }
-    *b = (int)got;
-    return rc;
-}
-
-/* diag_run's stream: full batches of B sequences, then one shorter piece (token models),
- * or whole images; rows it will produce */
-static long stream_rows(long tokens, int B, int T, int images)
-{
-    long done = 0;
-    while (done < tokens) {
-        long left = tokens - done;
-        int b = left >= (long)B * T ? B : (left >= T ? (int)(left / T) : 1);
-        int t = images || left >= T ? T : (int)left;
-        done += (long)b * t;
-    }
-    return done;
-}
-
-typedef struct {
-    token_file tf;
-    batch_source src;
-    int from_file, B, T, images;
-    long tokens, done;
-} feed;
-
-static int feed_open(feed *f, const ckpt_diag_opts *o, const ns_model *m, ns_err *e)
-{
-    memset(f, 0, sizeof *f);
-    if (o->input) {
-        f->from_file = 1;
-        int rc = token_file_open(&f->tf, o->input, m, e);
-        f->tokens = rc ? 0 : (long)(f->tf.r.h.rows * f->tf.r.h.cols);
-        f->B = f->tf.B;
-        f->T = f->tf.T;
-        return rc;
-    }
-    f->T = m->cfg.seq;
-    f->B = f->T >= 1024 ? 1 : 1024 / f->T;
-    f->images = m->cfg.input == INPUT_PATCHES;
-    f->tokens = stream_rows(o->tokens, f->B, f->T, f->images);
-    f->done = 0;
-    return batch_source_init(&f->src, &m->cfg, o->data ? o->data : batch_source_default(&m->cfg), o->seed,
-                             f->B, e);
-}
-
-static int feed_next(feed *f, const ckpt_diag_opts *o, const ns_model *m, ns_batch *batch, ns_err *e)
-{
-    memset(batch, 0, sizeof *batch);
-    if (f->from_file) {
-        int b = 0, rc = token_file_next(&f->tf, m->cfg.vocab, &b, e);
-        *batch = (ns_batch){b, f->T, f->tf.tok, NULL, NULL};
-        return rc;
-    }
-    long left = o->tokens - f->done;
-    if (left <= 0)
-        return NS_OK;
-    int b = left >= (long)f->B * f->T ? f->B : (left >= f->T ? (int)(left / f->T) : 1);
-    int t = f->images || left >= f->T ? f->T : (int)left;
-    batch_source_next(&f->src, b, t, batch);
-    f->done += (long)b * t;
-    return NS_OK;
-}
-
-static void feed_close(feed *f)
-{
-    if (f->from_file)
-        token_file_close(&f->tf);
-    else
-        batch_source_free(&f->src);
-}
-
-static int stream(const ckpt_diag_opts *o, const ns_model *m, ckpt_sink *sk, long *rows, ns_err *e)
-{
-    feed f;
-    ns_workspace w;
-    int rc = feed_open(&f, o, m, e);
-    if (rc)
-        return rc;
-    if ((rc = workspace_create(&w, m, f.B * f.T, f.T, e))) {
-        feed_close(&f);
-        return rc;
-    }
-    tap_sink sink = {sink_fn, sk};
-    progress pb;
-    progress_start(&pb, "forward", 1);
-    *rows = 0;
-    for (;;) {
-        ns_batch batch;
-        if ((rc = feed_next(&f, o, m, &batch, e)) || batch.B == 0 || sk->err.code)
-            break;
-        model_forward(m, &w, &batch, &sink, NULL);
-        *rows += (long)batch.B * batch.T;
-        progress_update(&pb, (double)*rows, (double)f.tokens);
-    }
-    progress_end(&pb);
-    workspace_free(&w);
-    feed_close(&f);
-    if (!rc && sk->err.code) {
-        *e = sk->err;
+    diag_opts d = {.threshold = thr, .progress = 1, .feed = f, .also = o->dump ? &dump : NULL};
+    rc = diag_run(m, &d, r, e);
+    if (!rc && dp.err.code) {
+        diag_report_free(r);
+        *e = dp.err;
         rc = e->code;
     }
+    if (o->dump)
+        rc = rc ? (npy_writer_abort(&w), rc) : npy_writer_close(&w, e);
+    if (rc)
+        diag_report_free(r);
     return rc;
 }
 
-/* sigma_min of each centred resid.<l>, then the final norm's covariance against its kernel */
-static int measure(const ns_model *m, ckpt_sink *sk, double thr, long rows, diag_report *r, ns_err *e)
+/* the feed: the token file of --input, else the model's source (--tokens, --data, --seed) */
+static int run(const ckpt_diag_opts *o, const ns_model *m, double thr, diag_report *r, ns_err *e)
 {
-    const int d = m->cfg.d, L = m->cfg.layers;
-    r->layers = L;
-    r->d = d;
-    r->tokens = rows;
-    double *A = malloc(sizeof(double) * (size_t)d * d), *w = malloc(sizeof(double) * (size_t)d), *P = NULL;
-    r->sigma_min = malloc(sizeof(double) * (size_t)(L + 1));
-    int rc = A && w && r->sigma_min ? NS_OK : ns_fail(e, NS_ERUN, "out of memory");
-    for (int l = 0; l <= L && !rc; l++) {
-        cov_matrix(&sk->cov[l], A);
-        if (!(rc = sym_eigen(d, A, w, 0, e)))
-            r->sigma_min[l] = sqrt((w[0] > 0.0 ? w[0] : 0.0) * (double)sk->cov[l].n);
-    }
-    int k = rc ? 0 : m->norm->kernel(&m->ncfg, m->norm_final, NULL, 0);
-    if (k > 0 && !(P = malloc(sizeof(double) * (size_t)k * d)))
-        rc = ns_fail(e, NS_ERUN, "out of memory");
-    if (!rc && k > 0)
-        m->norm->kernel(&m->ncfg, m->norm_final, P, k);
-    if (!rc)
-        rc = diag_measure(&sk->cov[L + 1], P, k, thr, r, e);
-    free(P);
-    free(A);
-    free(w);
-    return rc;
-}
-
-static int run_own(const ckpt_diag_opts *o, const ns_model *m, double thr, diag_report *r, ns_err *e)
-{
-    const int L = m->cfg.layers, d = m->cfg.d;
-    ckpt_sink sk = {L, calloc((size_t)L + 2, sizeof(cov_acc)), NULL, {0}};
-    npy_writer dump;
-    long rows = 0;
-    int rc = sk.cov ? NS_OK : ns_fail(e, NS_ERUN, "out of memory");
-    for (int i = 0; i < L + 2 && !rc; i++)
-        rc = cov_init(&sk.cov[i], d, e);
-    if (!rc && o->dump) {
-        feed probe; /* the row count, for the header */
-        if (!(rc = feed_open(&probe, o, m, e))) {
-            uint64_t shape[2] = {(uint64_t)probe.tokens, (uint64_t)d};
-            feed_close(&probe);
-            if (!(rc = npy_writer_open(&dump, o->dump, NUM_F64, 2, shape, e)))
-                sk.dump = &dump;
-        }
-    }
-    if (!rc)
-        rc = stream(o, m, &sk, &rows, e);
-    if (!rc)
-        rc = measure(m, &sk, thr, rows, r, e);
-    if (sk.dump)
-        rc = rc ? (npy_writer_abort(&dump), rc) : npy_writer_close(&dump, e);
-    for (int i = 0; sk.cov && i < L + 2; i++)
-        cov_free(&sk.cov[i]);
-    free(sk.cov);
+    diag_feed f;
+    token_ids ids;
+    int rc = o->input ? token_ids_open(&ids, o->input, m, e)
+                      : diag_feed_source(&f, m, o->data, o->seed, o->tokens, e);
+    if (rc)
+        return rc;
+    if (o->input)
+        f = (diag_feed){token_ids_next, &ids, token_ids_rows(&ids), ids.B, ids.T};
+    rc = run_feed(o, m, &f, thr, r, e);
+    if (o->input)
+        token_ids_close(&ids);
+    else
+        diag_feed_close(&f);
     return rc;
 }
 
@@ -392,12 +199,7 @@ int diagnose_checkpoint(int argc, char **argv)
     res.seed = o.seed;
     snprintf(res.gamma, sizeof res.gamma, "checkpoint");
     snprintf(res.data, sizeof res.data, "%s", o.input ? "file" : o.data ? o.data : batch_source_default(&m.cfg));
-    if (o.input || o.dump)
-        rc = run_own(&o, &m, thr, &res.r, &e);
-    else {
-        diag_opts d = {.tokens = o.tokens, .data = o.data, .seed = o.seed, .threshold = thr, .progress = 1};
-        rc = diag_run(&m, &d, &res.r, &e);
-    }
+    rc = run(&o, &m, thr, &res.r, &e);
     if (!rc && res.r.warning[0])
         fprintf(stderr, "normsim: warning: %s/%s: %s\n", m.cfg.arch, m.cfg.norm, res.r.warning);
     if (!rc)

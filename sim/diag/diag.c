@@ -4,27 +4,31 @@
 #include "sim/data/inputs.h"
 #include "sim/model/forward.h"
 #include "sim/base/progress.h"
+#include "norms/registry.h"
 #include "sim/stats/spectrum.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The taps the diagnostic reads: resid.0 .. resid.L, then final.out. */
+/* The taps the diagnostic reads: resid.0 .. resid.L, then final.out; every tap also goes
+ * on to `also` when set. */
 typedef struct {
     int n;
     char (*names)[32];
     cov_acc *cov;
+    const tap_sink *also;
     ns_err err; /* first accumulation error, reported after the forward */
 } tap_covs;
 
 static void tap_covs_sink(void *ctx, const char *name, const double *x, int n, int d)
 {
     tap_covs *tc = ctx;
-    (void)d;
     for (int i = 0; i < tc->n; i++)
         if (strcmp(tc->names[i], name) == 0 && tc->err.code == NS_OK)
             cov_add(&tc->cov[i], x, n, &tc->err);
+    if (tc->also && tc->err.code == NS_OK)
+        tap_emit(tc->also, name, x, n, d);
 }
 
 static void tap_covs_free(tap_covs *tc)
@@ -56,56 +60,146 @@ static int tap_covs_init(tap_covs *tc, int layers, int d, ns_err *e)
     return NS_OK;
 }
 
-/* Stream o->tokens rows: full sequences in batches of B, then one shorter sequence (token
- * models) or whole images up to at least o->tokens rows (image models). Returns rows. */
-static int stream_batches(const ns_model *m, const diag_opts *o, tap_covs *tc, long *rows,
-                          ns_err *e)
-{
-    const int T = m->cfg.seq, B = T >= 1024 ? 1 : 1024 / T;
-    const int images = m->cfg.input == INPUT_PATCHES;
-    int maxB = B, maxT = T;
-    for (int i = 0; i < o->n_probe; i++)
-        maxB = o->probe[i].B > maxB ? o->probe[i].B : maxB;
+/* ---- feeds ---- */
+
+typedef struct {
     batch_source src;
+    int B, T, images;
+    long tokens, done;
+} source_feed;
+
+/* b sequences of t rows for the rows left: B full ones, else fewer, else one shorter one */
+static void next_shape(long left, int B, int T, int images, int *b, int *t)
+{
+    *b = left >= (long)B * T ? B : (left >= T ? (int)(left / T) : 1);
+    *t = images || left >= T ? T : (int)left;
+}
+
+static int source_next(void *ctx, ns_batch *batch, ns_err *e)
+{
+    source_feed *s = ctx;
+    int b, t;
+    (void)e;
+    memset(batch, 0, sizeof *batch);
+    if (s->done >= s->tokens)
+        return NS_OK;
+    next_shape(s->tokens - s->done, s->B, s->T, s->images, &b, &t);
+    batch_source_next(&s->src, b, t, batch);
+    s->done += (long)b * t;
+    return NS_OK;
+}
+
+int diag_feed_source(diag_feed *f, const ns_model *m, const char *data, uint64_t seed, long tokens,
+                     ns_err *e)
+{
+    memset(f, 0, sizeof *f);
+    source_feed *s = calloc(1, sizeof *s);
+    if (!s)
+        return ns_fail(e, NS_ERUN, "out of memory");
+    s->T = m->cfg.seq;
+    s->B = s->T >= 1024 ? 1 : 1024 / s->T;
+    s->images = m->cfg.input == INPUT_PATCHES;
+    s->tokens = tokens;
+    int rc = batch_source_init(&s->src, &m->cfg, data ? data : batch_source_default(&m->cfg), seed,
+                               s->B, e);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    for (long left = tokens; left > 0;) { /* the rows the batches will give */
+        int b, t;
+        next_shape(left, s->B, s->T, s->images, &b, &t);
+        f->rows += (long)b * t;
+        left -= (long)b * t;
+    }
+    *f = (diag_feed){source_next, s, f->rows, s->B, s->T};
+    return NS_OK;
+}
+
+void diag_feed_close(diag_feed *f)
+{
+    source_feed *s = f->ctx;
+    if (s) {
+        batch_source_free(&s->src);
+        free(s);
+    }
+    f->ctx = NULL;
+}
+
+typedef struct {
+    const ns_batch *batch;
+    int n, i;
+} probe_feed;
+
+static int probe_next(void *ctx, ns_batch *b, ns_err *e)
+{
+    probe_feed *p = ctx;
+    (void)e;
+    if (p->i < p->n)
+        *b = p->batch[p->i++];
+    else
+        memset(b, 0, sizeof *b);
+    return NS_OK;
+}
+
+/* the n fixed batches as a feed (p holds its state) */
+static diag_feed probe_feed_of(probe_feed *p, const ns_batch *batch, int n)
+{
+    diag_feed f = {probe_next, p, 0, 1, 1};
+    *p = (probe_feed){batch, n, 0};
+    for (int i = 0; i < n; i++) {
+        f.rows += (long)batch[i].B * batch[i].T;
+        f.max_B = batch[i].B > f.max_B ? batch[i].B : f.max_B;
+        f.max_T = batch[i].T > f.max_T ? batch[i].T : f.max_T;
+    }
+    return f;
+}
+
+/* Every batch of f through the model into tc; *rows: the rows streamed. */
+static int stream_feed(const ns_model *m, const diag_feed *f, int show, tap_covs *tc, long *rows,
+                       ns_err *e)
+{
     ns_workspace w;
-    int rc = o->probe ? NS_OK
-                      : batch_source_init(&src, &m->cfg, o->data ? o->data : batch_source_default(&m->cfg),
-                                          o->seed, B, e);
+    int rc = workspace_create(&w, m, f->max_B * f->max_T, f->max_T, e);
     if (rc)
         return rc;
-    if ((rc = workspace_create(&w, m, maxB * maxT, maxT, e))) {
-        if (!o->probe)
-            batch_source_free(&src);
-        return rc;
-    }
     tap_sink sink = {tap_covs_sink, tc};
     progress pb;
-    progress_start(&pb, "forward", o->progress);
-    long done = 0;
-    for (int i = 0; o->probe && i < o->n_probe && tc->err.code == NS_OK; i++) {
-        model_forward(m, &w, &o->probe[i], &sink, NULL);
-        done += (long)o->probe[i].B * o->probe[i].T;
-    }
-    while (!o->probe && done < o->tokens && tc->err.code == NS_OK) {
-        long left = o->tokens - done;
-        int b = left >= (long)B * T ? B : (left >= T ? (int)(left / T) : 1);
-        int t = images || left >= T ? T : (int)left;
+    progress_start(&pb, "forward", show);
+    *rows = 0;
+    for (;;) {
         ns_batch batch;
-        batch_source_next(&src, b, t, &batch);
+        if ((rc = f->next(f->ctx, &batch, e)) || batch.B == 0 || tc->err.code)
+            break;
         model_forward(m, &w, &batch, &sink, NULL);
-        done += (long)b * t;
-        progress_update(&pb, (double)done, (double)o->tokens);
+        *rows += (long)batch.B * batch.T;
+        progress_update(&pb, (double)*rows, (double)f->rows);
     }
     progress_end(&pb);
     workspace_free(&w);
-    if (!o->probe)
-        batch_source_free(&src);
-    *rows = done;
-    if (tc->err.code) {
+    if (!rc && tc->err.code) {
         *e = tc->err;
-        return e->code;
+        rc = e->code;
     }
-    return NS_OK;
+    return rc;
+}
+
+/* the feed o asks for: its own, the probe set, or the model's source (made here) */
+static int stream_batches(const ns_model *m, const diag_opts *o, tap_covs *tc, long *rows, ns_err *e)
+{
+    if (o->feed)
+        return stream_feed(m, o->feed, o->progress, tc, rows, e);
+    if (o->probe) {
+        probe_feed p;
+        diag_feed f = probe_feed_of(&p, o->probe, o->n_probe);
+        return stream_feed(m, &f, o->progress, tc, rows, e);
+    }
+    diag_feed f;
+    int rc = diag_feed_source(&f, m, o->data, o->seed, o->tokens, e);
+    if (!rc)
+        rc = stream_feed(m, &f, o->progress, tc, rows, e);
+    diag_feed_close(&f);
+    return rc;
 }
 
 /* sigma_min of the centred stream = sqrt(lambda_min(scatter)) */
@@ -123,35 +217,20 @@ static int residual_sigmas(const tap_covs *tc, int layers, int d, double *A, dou
     return NS_OK;
 }
 
-/* Compare the predicted basis P (k x d) with the measured spectrum of C. */
-static int kernel_match(diag_report *r, const double *C, const double *V, const double *P, int k,
-                        ns_err *e)
+/* the predicted basis P (k x d) against the measured spectrum of C (V: its eigenvectors,
+ * ascending); cos_ones = ||P 1/sqrt(d)||, the cosine of 1/sqrt(d) with span(P) */
+static int match_predicted(diag_report *r, const double *C, const double *V, const double *P, int k,
+                           ns_err *e)
 {
-    const int d = r->d;
-    r->rayleigh_rel = -INFINITY;
-    for (int j = 0; j < k; j++) {
-        double q = rayleigh(d, C, P + (size_t)j * d) / r->lam_max;
-        r->rayleigh_rel = q > r->rayleigh_rel ? q : r->rayleigh_rel;
-    }
-    double proj = 0.0; /* ||P 1/sqrt(d)||: cosine of 1/sqrt(d) with the predicted span */
+    double proj = 0.0;
     for (int j = 0; j < k; j++) {
         double dot = 0.0;
-        for (int i = 0; i < d; i++)
-            dot += P[(size_t)j * d + i];
-        proj += dot * dot / d;
+        for (int i = 0; i < r->d; i++)
+            dot += P[(size_t)j * r->d + i];
+        proj += dot * dot / r->d;
     }
     r->cos_ones = sqrt(proj);
-    if (k == 1) {
-        r->cos = abs_cos(d, P, V);
-        return NS_OK;
-    }
-    double *cs = malloc(sizeof(double) * (size_t)k);
-    if (!cs)
-        return ns_fail(e, NS_ERUN, "out of memory");
-    int rc = principal_cosines(d, k, P, k, V, cs, e);
-    r->cos = cs[k - 1];
-    free(cs);
-    return rc;
+    return kernel_match(r->d, C, r->lam_max, P, k, V, k, &r->rayleigh_rel, &r->cos, e);
 }
 
 /* Verdict rule:
@@ -214,7 +293,7 @@ int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, d
         r->dead = count_below(d, r->eig, threshold * r->lam_max);
         r->cos = r->cos_ones = r->rayleigh_rel = NAN;
         if (k > 0 && k <= d && r->lam_max > 0.0)
-            rc = kernel_match(r, C, A, P, k, e);
+            rc = match_predicted(r, C, A, P, k, e);
         if (!r->bottom && !(r->bottom = malloc(sizeof(double) * (size_t)d)))
             rc = ns_fail(e, NS_ERUN, "out of memory");
         else
@@ -228,19 +307,6 @@ int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, d
     return rc;
 }
 
-/* the final norm's predicted kernel basis (k x d), or NULL when k == 0 */
-static int predicted_basis(const ns_model *m, double **P, int *k, ns_err *e)
-{
-    *k = m->norm->kernel(&m->ncfg, m->norm_final, NULL, 0);
-    *P = NULL;
-    if (*k <= 0)
-        return NS_OK;
-    if (!(*P = malloc(sizeof(double) * (size_t)*k * m->cfg.d)))
-        return ns_fail(e, NS_ERUN, "out of memory for a %d-dim kernel basis", *k);
-    m->norm->kernel(&m->ncfg, m->norm_final, *P, *k);
-    return NS_OK;
-}
-
 int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
 {
     const int d = m->cfg.d, L = m->cfg.layers;
@@ -252,6 +318,7 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
     int rc = tap_covs_init(&tc, L, d, e);
     if (rc)
         return rc;
+    tc.also = o->also;
     r->eig = malloc(sizeof(double) * (size_t)d);
     r->sigma_min = malloc(sizeof(double) * (size_t)(L + 1));
     double *A = malloc(sizeof(double) * (size_t)d * d), *P = NULL;
@@ -263,7 +330,7 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
     if (!rc)
         rc = residual_sigmas(&tc, L, d, A, r->eig, r->sigma_min, e);
     if (!rc)
-        rc = predicted_basis(m, &P, &k, e);
+        rc = (k = norm_kernel_basis(m->norm, &m->ncfg, m->norm_final, d, &P, e)) < 0 ? e->code : NS_OK;
     if (!rc)
         rc = diag_measure(&tc.cov[L + 1], P, k, o->threshold, r, e);
     if (!rc && k > 0) { /* keep the first predicted vector; P's other rows are not needed */

@@ -16,6 +16,17 @@ typedef enum {
     VERDICT_NO_PREDICTION /* a spectrum measured with no predicted kernel to compare */
 } verdict;
 
+/* Where the diagnostic's batches come from: next() points *b at the next batch (b->B == 0:
+ * the end). rows: the rows it gives in all (progress, headers); max_B, max_T: the largest
+ * batch, for the workspace. Made by diag_feed_source, or by a caller (token files:
+ * sim/data/token_ids.h). */
+typedef struct {
+    int (*next)(void *ctx, ns_batch *b, ns_err *e);
+    void *ctx;
+    long rows;
+    int max_B, max_T;
+} diag_feed;
+
 typedef struct {
     long tokens;       /* rows to stream (image models: whole images, at least this many) */
     const char *data;  /* input spec (sim/data/inputs.h); NULL: the model's default */
@@ -25,6 +36,9 @@ typedef struct {
     const ns_batch *probe; /* when set: stream these n_probe batches instead (tokens, data
                               and seed unused) */
     int n_probe;
+    const diag_feed *feed; /* when set: stream its batches instead (tokens, data, seed and
+                              probe unused) */
+    const tap_sink *also;  /* when set: every tap is passed on to it too (e.g. a dump) */
 } diag_opts;
 
 typedef struct {
@@ -52,7 +66,15 @@ typedef struct {
  * fields of r (r zeroed by the caller; free with diag_report_free). */
 int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, diag_report *r,
                  ns_err *e);
-/* Run the diagnostic of model m; fills r (free with diag_report_free). */
+/* The model's own batch source (spec data, NULL: the default; seed) as a feed of o->tokens
+ * rows: full sequences in batches of B = max(1, 1024 / seq), then one shorter sequence
+ * (token models) or whole images up to at least that many rows (image models). Free with
+ * diag_feed_close. */
+int diag_feed_source(diag_feed *f, const ns_model *m, const char *data, uint64_t seed, long tokens,
+                     ns_err *e);
+void diag_feed_close(diag_feed *f);
+/* Run the diagnostic of model m on the feed o chooses (o->feed, o->probe, else the model's
+ * source); fills r (free with diag_report_free). */
 int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e);
 void diag_report_free(diag_report *r);
 const char *verdict_name(verdict v);

@@ -198,17 +198,6 @@ static int gain_vector(const norm_ops *o, int d, const double *p, double *g)
 
 /* ---- the measurement ---- */
 
-/* ||V u|| / ||u||: the cosine between u and the span of the m orthonormal rows of V */
-static double span_cos(int d, int m, const double *V, const double *u)
-{
-    double proj = 0.0, nu = cblas_dnrm2(d, u, 1);
-    for (int j = 0; j < m; j++) {
-        double c = cblas_ddot(d, V + (size_t)j * d, 1, u, 1);
-        proj += c * c;
-    }
-    return nu > 0.0 ? sqrt(proj) / nu : NAN;
-}
-
 /* status from the declared dimension k, the measured m and the comparison */
 static int probe_status(const screen_probe *p, double threshold)
 {
@@ -233,27 +222,6 @@ static int basis_valid(int d, int k, const double *P)
             if (fabs(cblas_ddot(d, P + (size_t)a * d, 1, P + (size_t)b * d, 1) - (a == b)) > 1e-8)
                 return 0;
     return 1;
-}
-
-/* declared basis against measured kernel: rayleigh quotients and principal angles */
-static int compare_declared(int d, const double *C, double lam_max, const double *P, int k,
-                            screen_probe *out, ns_err *e)
-{
-    out->rayleigh_rel = -INFINITY;
-    for (int j = 0; j < k; j++) {
-        double q = lam_max > 0.0 ? rayleigh(d, C, P + (size_t)j * d) / lam_max : 0.0;
-        out->rayleigh_rel = q > out->rayleigh_rel ? q : out->rayleigh_rel;
-    }
-    int m = out->measured_k, n = k < m ? k : m;
-    if (n == 0)
-        return NS_OK;
-    double *cs = malloc(sizeof(double) * (size_t)n);
-    if (!cs)
-        return ns_fail(e, NS_ERUN, "out of memory");
-    int rc = principal_cosines(d, k, P, m, out->basis, cs, e);
-    out->cos_angle = cs[n - 1];
-    free(cs);
-    return rc;
 }
 
 int screen_measure(const cov_acc *cov, const double *P, int k, double threshold,
@@ -289,7 +257,7 @@ int screen_measure(const cov_acc *cov, const double *P, int k, double threshold,
             memcpy(out->basis, A, sizeof(double) * (size_t)m * d); /* eigenvectors of the m smallest */
         int valid = k == 0 || basis_valid(d, k, P);
         if (!rc && k > 0 && valid)
-            rc = compare_declared(d, C, lam_max, P, k, out, e);
+            rc = kernel_match(d, C, lam_max, P, k, out->basis, m, &out->rayleigh_rel, &out->cos_angle, e);
         out->status = valid ? probe_status(out, threshold) : SCREEN_BAD_BASIS;
     }
     free(C);

@@ -29,6 +29,41 @@ double abs_cos(int d, const double *a, const double *b)
     return c > 1.0 ? 1.0 : c;
 }
 
+double span_cos(int d, int m, const double *V, const double *u)
+{
+    double proj = 0.0, nu = cblas_dnrm2(d, u, 1);
+    for (int j = 0; j < m; j++) {
+        double c = cblas_ddot(d, V + (size_t)j * d, 1, u, 1);
+        proj += c * c;
+    }
+    return nu > 0.0 ? sqrt(proj) / nu : NAN;
+}
+
+int kernel_match(int d, const double *C, double lam_max, const double *P, int k, const double *V,
+                 int m, double *rayleigh_rel, double *cos, ns_err *e)
+{
+    *rayleigh_rel = -INFINITY;
+    for (int j = 0; j < k; j++) {
+        double q = lam_max > 0.0 ? rayleigh(d, C, P + (size_t)j * d) / lam_max : 0.0;
+        *rayleigh_rel = q > *rayleigh_rel ? q : *rayleigh_rel;
+    }
+    int n = k < m ? k : m;
+    *cos = NAN;
+    if (n == 0)
+        return NS_OK;
+    if (k == 1 && m == 1) {
+        *cos = abs_cos(d, P, V);
+        return NS_OK;
+    }
+    double *cs = malloc(sizeof(double) * (size_t)n);
+    if (!cs)
+        return ns_fail(e, NS_ERUN, "out of memory for principal angles");
+    int rc = principal_cosines(d, k, P, m, V, cs, e);
+    *cos = cs[n - 1];
+    free(cs);
+    return rc;
+}
+
 /* cos(theta_i) = singular values of P V^T (k x m), descending, min(k, m) of them */
 int principal_cosines(int d, int k, const double *P, int m, const double *V, double *cosines,
                       ns_err *e)

@@ -15,6 +15,16 @@ double abs_cos(int d, const double *a, const double *b);
  * the smallest is the cosine of the largest angle. */
 int principal_cosines(int d, int k, const double *P, int m, const double *V, double *cosines,
                       ns_err *e);
+/* ||V u|| / ||u||: the cosine between u and the span of the m orthonormal rows of V */
+double span_cos(int d, int m, const double *V, const double *u);
+/* The kernel match: a predicted basis P (k x d, orthonormal rows) against a measured
+ * spectrum, C the covariance with largest eigenvalue lam_max, V (m x d) the eigenvectors of
+ * its m smallest eigenvalues.
+ *   *rayleigh_rel = max_j p_j' C p_j / lam_max          (0 when lam_max <= 0)
+ *   *cos          = cosine of the largest of the min(k, m) principal angles between span(P)
+ *                   and span(V); |cos(p, v)| for k = m = 1; NaN when k or m is 0 */
+int kernel_match(int d, const double *C, double lam_max, const double *P, int k, const double *V,
+                 int m, double *rayleigh_rel, double *cos, ns_err *e);
 /* number of w[i] < thr (w ascending) */
 int count_below(int d, const double *w, double thr);
 

@@ -152,7 +152,7 @@ static int track(trainer *t, long step, double lr, double train_loss, double val
         view.prec = o->track_prec[i];
         double u = precision_unit_roundoff(view.prec);
         double thr = o->threshold > 0 ? o->threshold : fmax(1e-10, u * u);
-        diag_opts d = {0, NULL, o->seed, thr, 0, t->probe, t->n_probe};
+        diag_opts d = {.seed = o->seed, .threshold = thr, .probe = t->probe, .n_probe = t->n_probe};
         diag_report r;
         int rc = diag_run(&view, &d, &r, e);
         if (rc)

@@ -128,6 +128,49 @@ static void test_verdicts(void)
     diag_report_free(&r2);
 }
 
+typedef struct {
+    long rows;
+    int cols;
+} row_count;
+
+static void count_final(void *ctx, const char *name, const double *x, int n, int d)
+{
+    row_count *c = ctx;
+    (void)x;
+    if (strcmp(name, "final.out") == 0) {
+        c->rows += n;
+        c->cols = d;
+    }
+}
+
+/* a caller's feed (the model's source made by hand) gives diag_run's own result bit for
+ * bit, and `also` sees every final.out row */
+static void test_feed(void)
+{
+    ns_config c = tiny("layernorm");
+    ns_model m;
+    ns_err e = {0};
+    diag_report own, fed;
+    diag_feed f;
+    row_count rc = {0, 0};
+    tap_sink also = {count_final, &rc};
+    CHECK(model_create(&m, &c, &e) == NS_OK, "model");
+    model_init(&m, 1);
+    diag_opts o = {.tokens = 700, .data = "uniform", .seed = 3, .threshold = 1e-10};
+    CHECK(diag_run(&m, &o, &own, &e) == NS_OK, "own source");
+    CHECK(diag_feed_source(&f, &m, "uniform", 3, 700, &e) == NS_OK, "feed");
+    CHECK(f.rows == own.tokens, "feed rows %ld, streamed %ld", f.rows, own.tokens);
+    diag_opts of = {.threshold = 1e-10, .feed = &f, .also = &also};
+    CHECK(diag_run(&m, &of, &fed, &e) == NS_OK, "fed run");
+    CHECK(fed.tokens == own.tokens && memcmp(fed.eig, own.eig, sizeof(double) * (size_t)c.d) == 0 &&
+          fed.cos == own.cos && fed.verdict == own.verdict, "fed = own, bit for bit");
+    CHECK(rc.rows == own.tokens && rc.cols == c.d, "also saw %ld x %d rows", rc.rows, rc.cols);
+    diag_feed_close(&f);
+    diag_report_free(&own);
+    diag_report_free(&fed);
+    model_free(&m);
+}
+
 static void test_verdict_rule(void)
 {
     CHECK(diag_verdict(1, 1e-20, 1, 1e-10, 100, 10) == VERDICT_PRESENT, "kernel measured");
@@ -140,6 +183,7 @@ static void test_verdict_rule(void)
 
 int main(void)
 {
+    test_feed();
     test_layout_and_init();
     test_causal();
     test_verdicts();

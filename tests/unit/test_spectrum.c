@@ -74,8 +74,37 @@ static void test_principal_angles(void)
     CHECK(count_below(5, w, 1e-10) == 2, "count_below");
 }
 
+/* kernel_match on C = diag(0, 1, 2, 3): e0 is the kernel */
+static void test_kernel_match(void)
+{
+    enum { d = 4 };
+    double C[d * d] = {0}, V[2 * d] = {0}, P[2 * d] = {0}, ray, cos;
+    ns_err e = {0};
+    for (int i = 0; i < d; i++)
+        C[i * d + i] = i;
+    V[0] = 1;                       /* measured bottom: e0 */
+    P[0] = sqrt(0.5); P[1] = sqrt(0.5); /* predicted (e0 + e1)/sqrt 2 */
+    CHECK(kernel_match(d, C, 3.0, P, 1, V, 1, &ray, &cos, &e) == NS_OK, "k = m = 1");
+    CHECK_REL(ray, 0.5 / 3.0, 1e-15, 0, "rayleigh of (e0 + e1)/sqrt 2");
+    CHECK_REL(cos, sqrt(0.5), 1e-15, 0, "|cos| with e0");
+    CHECK(cos == abs_cos(d, P, V), "k = m = 1 is abs_cos exactly");
+    V[d + 1] = 1;                   /* measured: span(e0, e1) contains P's row */
+    CHECK(kernel_match(d, C, 3.0, P, 1, V, 2, &ray, &cos, &e) == NS_OK && fabs(cos - 1.0) < 1e-15,
+          "p in the span of two measured: cos %.17g", cos);
+    P[d + 3] = 1;                   /* predicted span(p, e3): e3 is far from the kernel */
+    CHECK(kernel_match(d, C, 3.0, P, 2, V, 2, &ray, &cos, &e) == NS_OK && fabs(cos) < 1e-15 &&
+          fabs(ray - 1.0) < 1e-15, "k = 2: largest angle 90 degrees (cos %.3g), rayleigh %.17g", cos, ray);
+    CHECK(kernel_match(d, C, 3.0, P, 1, V, 0, &ray, &cos, &e) == NS_OK && isnan(cos),
+          "nothing measured: cos is NaN");
+    CHECK(kernel_match(d, C, 0.0, P, 1, V, 1, &ray, &cos, &e) == NS_OK && ray == 0.0,
+          "lambda_max 0: rayleigh 0");
+    double u[d] = {1, 1, 0, 0};
+    CHECK_REL(span_cos(d, 1, V, u), sqrt(0.5), 1e-15, 0, "span_cos");
+}
+
 int main(void)
 {
+    test_kernel_match();
     test_residuals(5);
     test_residuals(64);
     test_residuals(200);
