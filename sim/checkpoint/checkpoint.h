@@ -8,9 +8,10 @@
  * into q, k, v.
  *
  * normsim's own checkpoints: every tensor under its normsim name (docs/formats.md), F64,
- * with the full config as JSON in __metadata__["normsim.config"] (sim/train/train_state.c, which training
- * uses, writes the same key with the sizes only: both read each other's files). Tensors
- * named "optim.*" (optimizer state) are not model tensors and are skipped on load. */
+ * with the whole config as JSON in __metadata__["normsim.config"] (every field of the one
+ * table in sim/model/config_json.c; training checkpoints, sim/train/train_state.c, write
+ * the same). Tensors named "optim.*" (optimizer state) are not model tensors and are
+ * skipped on load. */
 #ifndef NS_CHECKPOINT_H
 #define NS_CHECKPOINT_H
 #include <cjson/cJSON.h>

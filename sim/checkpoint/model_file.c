@@ -1,87 +1,13 @@
-/* checkpoint_own.c - normsim's own safetensors checkpoints (every tensor under its normsim
+/* model_file.c - normsim's own safetensors checkpoints (every tensor under its normsim
  * name, the config as JSON in the metadata), the import entry point, and config.json. */
 #include "sim/checkpoint/checkpoint.h"
+#include "sim/model/config_json.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const cJSON *cfg_item(const cJSON *cfg, const char *key)
-{
-    const cJSON *j = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, key) : NULL;
-    return j && !cJSON_IsNull(j) ? j : NULL;
-}
-
-static const char *cfg_str(const cJSON *cfg, const char *key)
-{
-    const cJSON *j = cfg_item(cfg, key);
-    return cJSON_IsString(j) ? j->valuestring : NULL;
-}
-
-enum { F_INT, F_DBL, F_STR };
-typedef struct {
-    const char *key;
-    size_t off;
-    int type;
-    size_t len; /* strings */
-} cfg_field;
-
-#define FI(k) {#k, offsetof(ns_config, k), F_INT, 0}
-#define FD(k) {#k, offsetof(ns_config, k), F_DBL, 0}
-static const cfg_field cfg_fields[] = {
-    {"arch", offsetof(ns_config, arch), F_STR, sizeof(((ns_config *)0)->arch)},
-    {"norm", offsetof(ns_config, norm), F_STR, sizeof(((ns_config *)0)->norm)},
-    FI(d), FI(layers), FI(heads), FI(kv_heads), FI(seq), FI(vocab), FI(d_ff), FD(eps), FD(init_std),
-    FI(init), FI(placement), FI(residual), FI(mlp), FI(pos), FI(pos_offset), FD(rope_frac),
-    FD(rope_base), FI(rope_interleaved), FI(window), FI(global_every), FD(rope_frac_global),
-    FD(rope_base_global), FI(causal), FI(bias), FI(tied), FD(logit_scale), FD(logit_softcap),
-    FI(head_scale_rsqrt_d), FD(attn_scale), FI(embed_scale_sqrt_d), FI(embed_norm), FI(final_norm),
-    FI(layerscale), FI(qk_norm), FI(v_norm), FI(token_types), FI(mlm_head), FI(input), FI(image),
-    FI(patch), FI(channels), FI(t5_buckets), FI(t5_max_distance),
-};
-#define N_FIELDS ((int)(sizeof cfg_fields / sizeof cfg_fields[0]))
-
-static cJSON *config_to_json(const ns_config *c)
-{
-    cJSON *j = cJSON_CreateObject();
-    for (int i = 0; j && i < N_FIELDS; i++) {
-        const char *p = (const char *)c + cfg_fields[i].off;
-        if (cfg_fields[i].type == F_STR)
-            cJSON_AddStringToObject(j, cfg_fields[i].key, p);
-        else if (cfg_fields[i].type == F_INT)
-            cJSON_AddNumberToObject(j, cfg_fields[i].key, *(const int *)(const void *)p);
-        else
-            cJSON_AddNumberToObject(j, cfg_fields[i].key, *(const double *)(const void *)p);
-    }
-    return j;
-}
-
-/* the family's row, then every field the JSON has */
-static int config_from_json(const char *text, ns_config *c, ns_err *e)
-{
-    cJSON *j = cJSON_Parse(text);
-    const char *arch = cfg_str(j, "arch");
-    int rc = arch ? arch_config(arch, c, e)
-                  : ns_fail(e, NS_EUSAGE, "normsim metadata is not a config object with an \"arch\"");
-    for (int i = 0; !rc && i < N_FIELDS; i++) {
-        const cJSON *v = cfg_item(j, cfg_fields[i].key);
-        char *p = (char *)c + cfg_fields[i].off;
-        if (!v)
-            continue;
-        if (cfg_fields[i].type == F_STR && cJSON_IsString(v) && strlen(v->valuestring) < cfg_fields[i].len)
-            snprintf(p, cfg_fields[i].len, "%s", v->valuestring);
-        else if (cfg_fields[i].type == F_INT && cJSON_IsNumber(v) && fabs(v->valuedouble) < 1e9)
-            *(int *)(void *)p = (int)v->valuedouble;
-        else if (cfg_fields[i].type == F_DBL && cJSON_IsNumber(v))
-            *(double *)(void *)p = v->valuedouble;
-        else
-            rc = ns_fail(e, NS_EUSAGE, "normsim metadata: bad value for \"%s\"", cfg_fields[i].key);
-    }
-    cJSON_Delete(j);
-    return rc ? rc : config_validate(c, e);
-}
 
 char *ckpt_config_text(const ns_config *c)
 {
@@ -96,7 +22,10 @@ int ckpt_normsim_config(const st_set *s, ns_config *cfg, ns_err *e)
     const char *text = st_set_meta(s, NORMSIM_META_KEY);
     if (!text)
         return ns_fail(e, NS_EUSAGE, "%s has no normsim config in its metadata", s->path);
-    return config_from_json(text, cfg, e);
+    cJSON *j = cJSON_Parse(text);
+    int rc = config_from_json(j, cfg, e);
+    cJSON_Delete(j);
+    return rc;
 }
 
 int model_config_from_safetensors(const char *path, ns_config *cfg, ns_err *e)

@@ -4,6 +4,7 @@
 #include "sim/cli/commands.h"
 #include "sim/cli/model_opts.h"
 #include "sim/data/inputs.h"
+#include "sim/model/config_json.h"
 #include "sim/model/forward.h"
 #include "sim/model/backward.h"
 #include "sim/model/loss.h"
@@ -64,58 +65,40 @@ static int make_dir(const char *path, ns_err *e)
     return NS_OK;
 }
 
-/* every architectural fact of the config, enums by name, for independent rebuilds */
-static cJSON *config_json(const ns_config *c, const ns_model *m)
+/* replace (or add) key in o by v */
+static void set_item(cJSON *o, const char *key, cJSON *v)
 {
-    static const char *place[] = {"pre", "post", "sandwich", "post_in_resid"};
-    static const char *resid[] = {"sequential", "parallel_two", "parallel_shared"};
-    static const char *mlp[] = {"gelu_tanh", "gelu_erf", "relu", "swiglu", "geglu"};
-    static const char *pos[] = {"learned", "rope", "alibi", "t5_bias"};
-    static const char *init[] = {"std", "gpt2", "trunc", "t5"};
-    static const char *qk[] = {"none", "per_head", "full"};
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddNumberToObject(f, "kv_heads", m->kv_heads);
-    cJSON_AddNumberToObject(f, "head_dim", m->hd);
-    cJSON_AddStringToObject(f, "placement", place[c->placement]);
-    cJSON_AddStringToObject(f, "residual", resid[c->residual]);
-    cJSON_AddStringToObject(f, "mlp", mlp[c->mlp]);
-    cJSON_AddStringToObject(f, "positions", pos[c->pos]);
-    cJSON_AddStringToObject(f, "init", init[c->init]);
-    cJSON_AddNumberToObject(f, "init_std", c->init_std);
-    cJSON_AddNumberToObject(f, "pos_offset", c->pos_offset);
-    cJSON *rd = cJSON_AddArrayToObject(f, "rope_dims"), *rb = cJSON_AddArrayToObject(f, "rope_base"),
-          *win = cJSON_AddArrayToObject(f, "window");
+    if (cJSON_HasObjectItem(o, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(o, key, v);
+    else
+        cJSON_AddItemToObject(o, key, v);
+}
+
+/* every architectural fact, for independent rebuilds: the config's fields (config_json.h,
+ * enums by name), then the derived facts resolved - kv_heads, head_dim, attn_scale, the
+ * bias flags, and per layer rope_dims, rope_base (0 without RoPE) and window */
+static cJSON *features_json(const ns_config *c, const ns_model *m)
+{
+    cJSON *f = config_to_json(c);
+    if (!f)
+        return NULL;
+    set_item(f, "kv_heads", cJSON_CreateNumber(m->kv_heads));
+    set_item(f, "head_dim", cJSON_CreateNumber(m->hd));
+    set_item(f, "attn_scale", cJSON_CreateNumber(c->attn_scale > 0 ? c->attn_scale : 1.0 / sqrt((double)m->hd)));
+    static const struct { const char *key; int bit; } bias[] = {{"bias_qkv", BIAS_QKV},
+        {"bias_attn_out", BIAS_ATTN_OUT}, {"bias_mlp", BIAS_MLP}, {"bias_head", BIAS_HEAD},
+        {"bias_patch", BIAS_PATCH}};
+    for (size_t i = 0; i < sizeof bias / sizeof bias[0]; i++)
+        set_item(f, bias[i].key, cJSON_CreateBool((c->bias & bias[i].bit) != 0));
+    cJSON *rd = cJSON_CreateArray(), *rb = cJSON_CreateArray(), *win = cJSON_CreateArray();
     for (int l = 0; l < c->layers; l++) {
         cJSON_AddItemToArray(rd, cJSON_CreateNumber(config_rope_dims(c, l)));
         cJSON_AddItemToArray(rb, cJSON_CreateNumber(c->pos == POS_ROPE ? config_rope_base(c, l) : 0));
         cJSON_AddItemToArray(win, cJSON_CreateNumber(config_window(c, l)));
     }
-    cJSON_AddBoolToObject(f, "rope_interleaved", c->rope_interleaved);
-    cJSON_AddBoolToObject(f, "causal", c->causal);
-    cJSON_AddBoolToObject(f, "bias_qkv", (c->bias & BIAS_QKV) != 0);
-    cJSON_AddBoolToObject(f, "bias_attn_out", (c->bias & BIAS_ATTN_OUT) != 0);
-    cJSON_AddBoolToObject(f, "bias_mlp", (c->bias & BIAS_MLP) != 0);
-    cJSON_AddBoolToObject(f, "bias_head", (c->bias & BIAS_HEAD) != 0);
-    cJSON_AddBoolToObject(f, "bias_patch", (c->bias & BIAS_PATCH) != 0);
-    cJSON_AddBoolToObject(f, "tied", c->tied);
-    cJSON_AddNumberToObject(f, "logit_scale", c->logit_scale);
-    cJSON_AddNumberToObject(f, "logit_softcap", c->logit_softcap);
-    cJSON_AddBoolToObject(f, "head_scale_rsqrt_d", c->head_scale_rsqrt_d);
-    cJSON_AddNumberToObject(f, "attn_scale", c->attn_scale > 0 ? c->attn_scale : 1.0 / sqrt((double)m->hd));
-    cJSON_AddBoolToObject(f, "embed_scale_sqrt_d", c->embed_scale_sqrt_d);
-    cJSON_AddBoolToObject(f, "embed_norm", c->embed_norm);
-    cJSON_AddBoolToObject(f, "final_norm", c->final_norm);
-    cJSON_AddBoolToObject(f, "layerscale", c->layerscale);
-    cJSON_AddStringToObject(f, "qk_norm", qk[c->qk_norm]);
-    cJSON_AddBoolToObject(f, "v_norm", c->v_norm);
-    cJSON_AddNumberToObject(f, "token_types", c->token_types);
-    cJSON_AddBoolToObject(f, "mlm_head", c->mlm_head);
-    cJSON_AddStringToObject(f, "input", c->input == INPUT_PATCHES ? "patches" : "tokens");
-    cJSON_AddNumberToObject(f, "image", c->image);
-    cJSON_AddNumberToObject(f, "patch", c->patch);
-    cJSON_AddNumberToObject(f, "channels", c->channels);
-    cJSON_AddNumberToObject(f, "t5_buckets", c->t5_buckets);
-    cJSON_AddNumberToObject(f, "t5_max_distance", c->t5_max_distance);
+    set_item(f, "rope_dims", rd);
+    set_item(f, "rope_base", rb);
+    set_item(f, "window", win);
     return f;
 }
 
@@ -133,7 +116,7 @@ static int write_config(const char *dir, const ns_model *m, const model_opts *o,
     cJSON_AddNumberToObject(c, "vocab", m->cfg.vocab);
     cJSON_AddNumberToObject(c, "d_ff", m->d_ff);
     cJSON_AddNumberToObject(c, "eps", m->cfg.eps);
-    cJSON_AddItemToObject(c, "features", config_json(&m->cfg, m));
+    cJSON_AddItemToObject(c, "features", features_json(&m->cfg, m));
     cJSON_AddStringToObject(c, "precision", precision_name(m->prec));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);

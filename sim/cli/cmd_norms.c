@@ -58,16 +58,9 @@ static const char *positions_kind(const ns_config *c, char *buf, size_t n)
     if (c->pos == POS_ROPE)
         snprintf(buf, n, "RoPE %g%%%s", 100 * c->rope_frac, c->rope_interleaved ? " interl." : "");
     else
-        snprintf(buf, n, "%s", c->pos == POS_LEARNED ? (c->input == INPUT_PATCHES ? "learned+CLS" : "learned")
-                               : c->pos == POS_ALIBI ? "ALiBi" : "T5 rel. bias");
+        snprintf(buf, n, "%s", c->pos == POS_LEARNED && c->input == INPUT_PATCHES ? "learned+CLS"
+                                                                                : arch_enum_label(ENUM_POS, c->pos));
     return buf;
-}
-
-static const char *placement_kind(const ns_config *c)
-{
-    static const char *resid[] = {"", "parallel 2-LN", "parallel shared"};
-    static const char *place[] = {"pre", "post", "sandwich", "post-in-resid"};
-    return c->residual != RESID_SEQUENTIAL ? resid[c->residual] : place[c->placement];
 }
 
 int cmd_archs(int argc, char **argv)
@@ -79,7 +72,6 @@ int cmd_archs(int argc, char **argv)
     int rc = no_args(argc, argv, "archs");
     if (rc)
         return rc;
-    static const char *mlp[] = {"GELU-tanh", "GELU-erf", "ReLU", "SwiGLU", "GeGLU"};
     printf("%-10s %-4s %-18s %-15s %-9s %-16s %-15s %-6s %s\n", "arch", "set", "norm", "placement",
            "mlp", "positions", "attention", "tied", "defaults");
     for (int i = 0; i < arch_count(); i++) {
@@ -87,7 +79,7 @@ int cmd_archs(int argc, char **argv)
         char a[32], p[32];
         arch_config(arch_name(i), &c, NULL);
         printf("%-10s %-4s %-18s %-15s %-9s %-16s %-15s %-6s d%d L%d H%d T%d V%d\n", c.arch,
-               arch_in_lineup(i) ? "*" : "", c.norm, placement_kind(&c), mlp[c.mlp],
+               arch_in_lineup(i) ? "*" : "", c.norm, arch_layout_label(c.placement, c.residual), arch_enum_label(ENUM_MLP, c.mlp),
                positions_kind(&c, p, sizeof p), attention_kind(&c, a, sizeof a),
                c.input == INPUT_PATCHES ? "-" : c.tied ? "yes" : "no", c.d, c.layers, c.heads, c.seq, c.vocab);
     }

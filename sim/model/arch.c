@@ -92,6 +92,56 @@ static const arch_row arch_table[] = {
 int arch_count(void) { return ARCH_N; }
 const char *arch_name(int i) { return (i >= 0 && i < ARCH_N) ? arch_table[i].cfg.arch : NULL; }
 const char *arch_summary(int i) { return (i >= 0 && i < ARCH_N) ? arch_table[i].summary : NULL; }
+/* ---- enum names: value i of enum `which` is row i ---- */
+typedef struct {
+    const char *name, *label;
+} enum_name;
+
+static const enum_name placement_names[] = {
+    {"pre", "pre-norm"}, {"post", "post-norm"}, {"sandwich", "sandwich"}, {"post_in_resid", "post-in-resid"}};
+static const enum_name residual_names[] = {
+    {"sequential", "sequential"}, {"parallel_two", "parallel 2-LN"}, {"parallel_shared", "parallel shared"}};
+static const enum_name mlp_names[] = {{"gelu_tanh", "GELU-tanh"}, {"gelu_erf", "GELU-erf"},
+                                      {"relu", "ReLU"}, {"swiglu", "SwiGLU"}, {"geglu", "GeGLU"}};
+static const enum_name pos_names[] = {
+    {"learned", "learned"}, {"rope", "RoPE"}, {"alibi", "ALiBi"}, {"t5_bias", "T5 rel. bias"}};
+static const enum_name input_names[] = {{"tokens", "tokens"}, {"patches", "patches"}};
+static const enum_name init_names[] = {
+    {"std", "N(0, std)"}, {"gpt2", "GPT-2 scaled"}, {"trunc", "truncated normal"}, {"t5", "T5 scaled"}};
+static const enum_name qk_names[] = {{"none", "none"}, {"per_head", "per head"}, {"full", "full width"}};
+
+#define ENUM_ROW(t) {t, (int)(sizeof t / sizeof t[0])}
+static const struct {
+    const enum_name *rows;
+    int n;
+} enum_tables[ENUM_N] = {ENUM_ROW(placement_names), ENUM_ROW(residual_names), ENUM_ROW(mlp_names),
+                         ENUM_ROW(pos_names), ENUM_ROW(input_names), ENUM_ROW(init_names),
+                         ENUM_ROW(qk_names)};
+
+static const enum_name *enum_row(int which, int v)
+{
+    if (which < 0 || which >= ENUM_N || v < 0 || v >= enum_tables[which].n)
+        return NULL;
+    return &enum_tables[which].rows[v];
+}
+
+const char *arch_enum_name(int which, int v) { return enum_row(which, v) ? enum_row(which, v)->name : NULL; }
+const char *arch_enum_label(int which, int v) { return enum_row(which, v) ? enum_row(which, v)->label : NULL; }
+
+int arch_enum_value(int which, const char *name)
+{
+    for (int v = 0; enum_row(which, v); v++)
+        if (strcmp(enum_row(which, v)->name, name) == 0)
+            return v;
+    return -1;
+}
+
+const char *arch_layout_label(int placement, int residual)
+{
+    return residual != RESID_SEQUENTIAL ? arch_enum_label(ENUM_RESIDUAL, residual)
+                                        : arch_enum_label(ENUM_PLACEMENT, placement);
+}
+
 int arch_in_lineup(int i) { return (i >= 0 && i < ARCH_N) ? arch_table[i].lineup : 0; }
 
 int arch_config(const char *name, ns_config *cfg, ns_err *e)

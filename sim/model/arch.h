@@ -75,6 +75,16 @@ typedef struct {
     int t5_buckets, t5_max_distance;
 } ns_config;
 
+/* The names of the enums above, in one table (arch.c): a machine name (config JSON,
+ * export) and a label for tables. value out of range: NULL; unknown name: -1. */
+enum arch_enum { ENUM_PLACEMENT, ENUM_RESIDUAL, ENUM_MLP, ENUM_POS, ENUM_INPUT, ENUM_INIT,
+                 ENUM_QK_NORM, ENUM_N };
+const char *arch_enum_name(int which, int value);
+const char *arch_enum_label(int which, int value);
+int arch_enum_value(int which, const char *name);
+/* the block layout in words: the residual's label when parallel, else the placement's */
+const char *arch_layout_label(int placement, int residual);
+
 int arch_count(void);
 /* name and one-line description of row i; its class (LN or RMS) and whether it is in the
  * paper's default line-up */

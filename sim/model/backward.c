@@ -56,12 +56,8 @@ static void qk_norms_back(const ns_model *m, const ns_block *b, const layer_acts
 {
     const ns_config *c = &m->cfg;
     const int ld = m->q_dim + 2 * m->kv_dim, full = c->qk_norm == QK_FULL;
-    const int qrows = full ? 1 : c->heads, krows = full ? 1 : m->kv_heads;
-    const int R = full ? 2 + (c->v_norm ? m->kv_heads : 0) : c->heads + 2 * m->kv_heads;
-    int cl = m->norm->cache_per_token(&m->ncfg_head), cq = m->norm->cache_per_token(&m->ncfg_q),
-        ck = m->norm->cache_per_token(&m->ncfg_k);
-    cl = cl > cq ? cl : cq;
-    cl = cl > ck ? cl : ck;
+    const qk_cache_layout L = model_qk_cache_layout(m);
+    const int qrows = L.qrows, krows = L.krows, R = L.rows, cl = L.width;
     memset(dlin, 0, sizeof(double) * (size_t)n * ld);
     for (int t = 0; t < n; t++) {
         const double *x = a->qkv_lin + (size_t)t * ld, *dy = dqkv + (size_t)t * ld;

@@ -29,18 +29,14 @@ static int norm_cache_len(const ns_model *m, const norm_cfg *c)
     return m->norm->cache_per_token(c);
 }
 
-static int qk_rows(const ns_model *m)
+qk_cache_layout model_qk_cache_layout(const ns_model *m)
 {
-    return m->cfg.qk_norm == QK_FULL ? 2 + (m->cfg.v_norm ? m->kv_heads : 0)
-                                     : m->cfg.heads + 2 * m->kv_heads;
-}
-
-static int qk_cache_len(const ns_model *m)
-{
+    const int full = m->cfg.qk_norm == QK_FULL;
     int a = norm_cache_len(m, &m->ncfg_head), b = norm_cache_len(m, &m->ncfg_q),
-        c = norm_cache_len(m, &m->ncfg_k);
-    int mx = a > b ? a : b;
-    return mx > c ? mx : c;
+        c = norm_cache_len(m, &m->ncfg_k), w = a > b ? a : b;
+    qk_cache_layout l = {full ? 1 : m->cfg.heads, full ? 1 : m->kv_heads, 0, w > c ? w : c};
+    l.rows = full ? 2 + (m->cfg.v_norm ? m->kv_heads : 0) : m->cfg.heads + 2 * m->kv_heads;
+    return l;
 }
 
 /* one layer's buffers; train: keep caches and every attention probability */
@@ -78,7 +74,8 @@ static void plan_layer(const ns_model *m, bump *b, layer_acts *a, int n, int B, 
     int qk = c->qk_norm != QK_NONE || c->v_norm;
     a->qkv_lin = take(b, N * ld);
     a->qkv = train && (qk || c->pos == POS_ROPE) ? take(b, N * ld) : a->qkv_lin;
-    a->c_qk = train && qk ? take(b, N * (size_t)qk_rows(m) * (size_t)qk_cache_len(m)) : NULL;
+    const qk_cache_layout ql = model_qk_cache_layout(m);
+    a->c_qk = train && qk ? take(b, N * (size_t)ql.rows * (size_t)ql.width) : NULL;
     if (train) {
         a->probs_head = (long)T * T;
         a->probs_seq = (long)c->heads * T * T;
@@ -205,14 +202,14 @@ static void norm_rows(const ns_model *m, const norm_cfg *nc, const double *p, co
 static void qk_norms(const ns_model *m, const ns_block *b, layer_acts *a, double *scratch, int n)
 {
     const ns_config *c = &m->cfg;
-    const int ld = m->q_dim + 2 * m->kv_dim, cl = a->c_qk ? qk_cache_len(m) : 0, R = qk_rows(m);
-    const int full = c->qk_norm == QK_FULL;
+    const int ld = m->q_dim + 2 * m->kv_dim, full = c->qk_norm == QK_FULL;
+    const qk_cache_layout L = model_qk_cache_layout(m);
+    const int cl = a->c_qk ? L.width : 0, qrows = L.qrows, krows = L.krows;
     for (int t = 0; t < n; t++) {
         const double *q = a->qkv_lin + (size_t)t * ld;
-        double *o = a->qkv + (size_t)t * ld, *cache = a->c_qk ? a->c_qk + (size_t)t * R * cl : NULL;
+        double *o = a->qkv + (size_t)t * ld, *cache = a->c_qk ? a->c_qk + (size_t)t * L.rows * cl : NULL;
         if (a->qkv != a->qkv_lin)
             memcpy(o, q, sizeof(double) * ld);
-        int qrows = full ? 1 : c->heads, krows = full ? 1 : m->kv_heads;
         if (c->qk_norm != QK_NONE) {
             norm_rows(m, full ? &m->ncfg_q : &m->ncfg_head, b->q_norm, q, o, cache, qrows, scratch);
             norm_rows(m, full ? &m->ncfg_k : &m->ncfg_head, b->k_norm, q + m->q_dim, o + m->q_dim,

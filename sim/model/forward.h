@@ -77,5 +77,11 @@ void model_forward(const ns_model *m, ns_workspace *w, const ns_batch *in,
 #include "sim/model/attention.h"
 void block_sublayer_norms(const ns_model *m, const ns_block *b, int s, const double *out[3]);
 attn_spec model_attn_spec(const ns_model *m, int l, int T);
+/* The q/k/v norm cache of a token (layer_acts.c_qk): rows records of width doubles, q's
+ * qrows first, then k's krows, then v's kv_heads; per head, or one row each (full width) */
+typedef struct {
+    int qrows, krows, rows, width;
+} qk_cache_layout;
+qk_cache_layout model_qk_cache_layout(const ns_model *m);
 
 #endif

@@ -60,13 +60,6 @@ static int kernel_in_stream(const screen_arch *a)
     return a->placement == PLACE_POST && a->residual == RESID_SEQUENTIAL && a->r.predicted_k > 0;
 }
 
-static const char *placement_name(const screen_arch *a)
-{
-    static const char *resid[] = {"", "parallel", "parallel shared"};
-    static const char *place[] = {"pre-norm", "post-norm", "sandwich", "post-in-resid"};
-    return a->residual != RESID_SEQUENTIAL ? resid[a->residual] : place[a->placement];
-}
-
 static void num(char *b, size_t n, double v, const char *f)
 {
     if (isnan(v))
@@ -167,7 +160,7 @@ static void table_models(FILE *out, const screen_result *r)
         num(q, sizeof q, d->rayleigh_rel, "%.1e");
         num(l, sizeof l, d->lam_max > 0 ? d->lam_min / d->lam_max : NAN, "%.1e");
         fprintf(out, "%-10s %-16s %4d %5d %19s %10s %11s  %s%s\n", r->arch[a].arch,
-                placement_name(&r->arch[a]), d->predicted_k, d->dead, c, q, l,
+                arch_layout_label(r->arch[a].placement, r->arch[a].residual), d->predicted_k, d->dead, c, q, l,
                 d->verdict == VERDICT_MISMATCH ? "!! " : "", verdict_name(d->verdict));
     }
     if (!r->train_steps)
@@ -418,7 +411,7 @@ static cJSON *model_json(const screen_result *r, int a)
     const diag_report *d = &r->arch[a].r;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "arch", r->arch[a].arch);
-    cJSON_AddStringToObject(o, "placement", placement_name(&r->arch[a]));
+    cJSON_AddStringToObject(o, "placement", arch_layout_label(r->arch[a].placement, r->arch[a].residual));
     cJSON_AddStringToObject(o, "gamma", r->gamma);
     cJSON_AddNumberToObject(o, "tokens", (double)d->tokens);
     cJSON_AddNumberToObject(o, "layers", d->layers);
