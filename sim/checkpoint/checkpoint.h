@@ -1,7 +1,7 @@
 /* checkpoint.h - models from and to safetensors checkpoints.
  *
  * Import: a Hugging Face checkpoint (GPT-2 or LLaMA tensor naming; mistral and qwen2 use
- * LLaMA's) becomes an ns_model through a per-family table of name rules (checkpoint.c):
+ * LLaMA's) becomes an ns_model through a per-family table of name rules (hf_import.c):
  * sizes come from the tensor shapes, cross-checked with config.json when given, and every
  * mapped tensor's shape is checked before anything is copied. Conv1D weights (GPT-2,
  * stored (in, out)) are transposed to normsim's (out, in); GPT-2's fused c_attn is split

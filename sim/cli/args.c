@@ -1,5 +1,7 @@
 /* args.c - strict option parsing. */
 #include "sim/cli/args.h"
+#include "sim/base/precision.h"
+#include "sim/diag/diag_report.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -38,17 +40,39 @@ int arg_value(arg_iter *it, const char *name, const char **val, ns_err *e)
     return 1;
 }
 
-int arg_strings(arg_iter *it, const char *const *names, const char **const *slots, int n, ns_err *e)
+int arg_parse_format(const char *v, void *fmt, ns_err *e) { return report_format_parse(v, fmt, e); }
+int arg_parse_precision(const char *v, void *prec, ns_err *e) { return precision_parse(v, prec, e); }
+
+/* the value v of option row a into its destination */
+static int take_value(const arg_spec *a, const char *v, ns_err *e)
+{
+    switch (a->kind) {
+    case ARG_STR: *(const char **)a->dst = v; return NS_OK;
+    case ARG_INT: return parse_int(v, a->name, (long)a->lo, (long)a->hi, a->dst, e);
+    case ARG_LONG: return parse_long(v, a->name, (long)a->lo, (long)a->hi, a->dst, e);
+    case ARG_U64: return parse_u64(v, a->name, a->dst, e);
+    case ARG_DOUBLE: return parse_double(v, a->name, a->lo, a->hi, a->dst, e);
+    case ARG_CUSTOM: return a->parse(v, a->dst, e);
+    default: return ns_fail(e, NS_EUSAGE, "option %s takes no value", a->name);
+    }
+}
+
+int arg_table(arg_iter *it, const arg_spec *t, int n, ns_err *e)
 {
     for (int k = 0; k < n; k++) {
         const char *v;
-        int r = arg_value(it, names[k], &v, e);
-        if (r < 0)
+        int r = 1;
+        if (t[k].kind == ARG_FLAG) {
+            if (!arg_flag(it, t[k].name))
+                continue;
+            *(int *)t[k].dst = 1;
+        } else if ((r = arg_value(it, t[k].name, &v, e)) == 0)
+            continue;
+        else if (r < 0 || take_value(&t[k], v, e))
             return -1;
-        if (r > 0) {
-            *slots[k] = v;
-            return 1;
-        }
+        if (t[k].seen)
+            *t[k].seen = 1;
+        return 1;
     }
     return 0;
 }

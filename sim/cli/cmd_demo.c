@@ -627,23 +627,16 @@ static int parse(int argc, char **argv, demo *d, const char **png, int *no_pause
     d->seed = 1;
     *png = NULL;
     *no_pause = 0;
+    const arg_spec opts[] = {ARG_F("--no-pause", no_pause), ARG_U("--seed", &d->seed), ARG_S("--png", png)};
     while (it.i < argc) {
-        const char *v;
-        int r;
-        if (arg_flag(&it, "--no-pause"))
-            *no_pause = 1;
-        else if ((r = arg_value(&it, "--seed", &v, e)) != 0) {
-            if (r < 0 || parse_u64(v, "--seed", &d->seed, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--png", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            if (!*v)
-                return ns_fail(e, NS_EUSAGE, "--png needs a folder");
-            *png = v;
-        } else
+        int r = arg_table(&it, opts, ARG_N(opts), e);
+        if (r < 0)
+            return e->code;
+        if (r == 0)
             return arg_unknown(&it, "demo", e);
     }
+    if (*png && !**png)
+        return ns_fail(e, NS_EUSAGE, "--png needs a folder");
     snprintf(d->seed_arg, sizeof d->seed_arg, "%llu", (unsigned long long)d->seed);
     return NS_OK;
 }

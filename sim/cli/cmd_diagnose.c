@@ -42,28 +42,18 @@ int diagnose_args_parse(int argc, char **argv, diagnose_opts *o, ns_err *e)
     o->threshold = 0.0; /* 0: the precision's default, max(1e-10, u^2) */
     o->format = FORMAT_TABLE;
     o->progress = 1;
+    const arg_spec opts[] = {
+        ARG_L("--tokens", &o->tokens, 1, 1000000000L), ARG_S("--data", &o->data),
+        ARG_D("--threshold", &o->threshold, 1e-300, 1.0), ARG_C("--format", &o->format, arg_parse_format),
+    };
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
-        const char *v;
         int r = model_opts_take(&it, &o->model, e);
+        if (r == 0)
+            r = arg_table(&it, opts, ARG_N(opts), e);
         if (r < 0)
             return e->code;
-        if (r > 0)
-            continue;
-        if ((r = arg_value(&it, "--tokens", &v, e)) != 0) {
-            if (r < 0 || parse_long(v, "--tokens", 1, 1000000000L, &o->tokens, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--data", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            o->data = v;
-        } else if ((r = arg_value(&it, "--threshold", &v, e)) != 0) {
-            if (r < 0 || parse_double(v, "--threshold", 1e-300, 1.0, &o->threshold, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--format", &v, e)) != 0) {
-            if (r < 0 || report_format_parse(v, &o->format, e))
-                return e->code;
-        } else
+        if (r == 0)
             return arg_unknown(&it, "diagnose", e);
     }
     return NS_OK;

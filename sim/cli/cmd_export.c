@@ -285,34 +285,19 @@ int cmd_export(int argc, char **argv)
     }
     model_opts mo;
     model_opts_default(&mo);
-    const char *dir = NULL, *data = NULL, *v;
+    const char *dir = NULL, *data = NULL;
     long tokens = 256;
     int grads = 0;
     ns_err e = {0};
+    const arg_spec opts[] = {ARG_S("--out", &dir), ARG_L("--tokens", &tokens, 1, 1L << 20),
+                             ARG_F("--grads", &grads), ARG_S("--data", &data)};
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
         int r = model_opts_take(&it, &mo, &e);
-        if (r < 0)
+        if (r == 0)
+            r = arg_table(&it, opts, ARG_N(opts), &e);
+        if (r < 0 || (r == 0 && arg_unknown(&it, "export", &e)))
             return cli_error(&e);
-        if (r > 0)
-            continue;
-        if ((r = arg_value(&it, "--out", &v, &e)) != 0) {
-            if (r < 0)
-                return cli_error(&e);
-            dir = v;
-        } else if ((r = arg_value(&it, "--tokens", &v, &e)) != 0) {
-            if (r < 0 || parse_long(v, "--tokens", 1, 1L << 20, &tokens, &e))
-                return cli_error(&e);
-        } else if (arg_flag(&it, "--grads")) {
-            grads = 1;
-        } else if ((r = arg_value(&it, "--data", &v, &e)) != 0) {
-            if (r < 0)
-                return cli_error(&e);
-            data = v;
-        } else {
-            arg_unknown(&it, "export", &e);
-            return cli_error(&e);
-        }
     }
     if (!dir) {
         ns_fail(&e, NS_EUSAGE, "export needs --out DIR");

@@ -65,39 +65,20 @@ static int parse(int argc, char **argv, inspect_opts *o, ns_err *e)
 {
     memset(o, 0, sizeof *o);
     o->zero_tol = 1e-3;
+    const arg_spec opts[] = {
+        ARG_F("--no-config", &o->no_config), ARG_S("--config", &o->config),
+        ARG_S("--norm-pattern", &o->scan.pattern), ARG_S("--norm", &o->scan.force_kind),
+        ARG_S("--final", &o->scan.final_name), ARG_D("--zero-tol", &o->zero_tol, 0.0, 1.0),
+        ARG_S("--write-direction", &o->write), ARG_C("--format", &o->format, arg_parse_format),
+    };
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
-        const char *v;
-        int r;
-        if (arg_flag(&it, "--no-config"))
-            o->no_config = 1;
-        else if ((r = arg_value(&it, "--config", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            o->config = v;
-        } else if ((r = arg_value(&it, "--norm-pattern", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            o->scan.pattern = v;
-        } else if ((r = arg_value(&it, "--norm", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            o->scan.force_kind = v;
-        } else if ((r = arg_value(&it, "--final", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            o->scan.final_name = v;
-        } else if ((r = arg_value(&it, "--zero-tol", &v, e)) != 0) {
-            if (r < 0 || parse_double(v, "--zero-tol", 0.0, 1.0, &o->zero_tol, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--write-direction", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            o->write = v;
-        } else if ((r = arg_value(&it, "--format", &v, e)) != 0) {
-            if (r < 0 || report_format_parse(v, &o->format, e))
-                return e->code;
-        } else if (argv[it.i][0] != '-' && !o->checkpoint)
+        int r = arg_table(&it, opts, ARG_N(opts), e);
+        if (r < 0)
+            return e->code;
+        if (r > 0)
+            continue;
+        if (argv[it.i][0] != '-' && !o->checkpoint)
             o->checkpoint = argv[it.i++];
         else
             return arg_unknown(&it, "inspect", e);

@@ -86,41 +86,23 @@ static int parse(int argc, char **argv, screen_opts *o, ns_err *e)
     o->out = NULL;
     o->format = FORMAT_TABLE;
     o->train_steps = 0;
+    const arg_spec opts[] = {
+        ARG_F("--all", &o->all), ARG_L("--rows", &o->rows, 2, 100000000L),
+        ARG_L("--tokens", &o->tokens, 2, 1000000000L), ARG_D("--threshold", &o->threshold, 1e-300, 1.0),
+        ARG_L("--train", &o->train_steps, 1, 1000000L), ARG_S("--archs", &o->archs),
+        ARG_S("--out", &o->out), ARG_C("--format", &o->format, arg_parse_format),
+    };
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
-        const char *v, *a = argv[it.i];
+        const char *a = argv[it.i];
         int r;
         if (strcmp(a, "--arch") == 0 || strncmp(a, "--arch=", 7) == 0)
             return ns_fail(e, NS_EUSAGE, "screen runs several archetypes: use --archs LIST (default gpt2,pythia,bert)");
-        if ((r = model_opts_take(&it, &o->model, e)) != 0) {
-            if (r < 0)
-                return e->code;
-        } else if (arg_flag(&it, "--all")) {
-            o->all = 1;
-        } else if ((r = arg_value(&it, "--rows", &v, e)) != 0) {
-            if (r < 0 || parse_long(v, "--rows", 2, 100000000L, &o->rows, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--tokens", &v, e)) != 0) {
-            if (r < 0 || parse_long(v, "--tokens", 2, 1000000000L, &o->tokens, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--threshold", &v, e)) != 0) {
-            if (r < 0 || parse_double(v, "--threshold", 1e-300, 1.0, &o->threshold, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--train", &v, e)) != 0) {
-            if (r < 0 || parse_long(v, "--train", 1, 1000000L, &o->train_steps, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--archs", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            o->archs = v;
-        } else if ((r = arg_value(&it, "--out", &v, e)) != 0) {
-            if (r < 0)
-                return e->code;
-            o->out = v;
-        } else if ((r = arg_value(&it, "--format", &v, e)) != 0) {
-            if (r < 0 || report_format_parse(v, &o->format, e))
-                return e->code;
-        } else
+        if ((r = model_opts_take(&it, &o->model, e)) == 0)
+            r = arg_table(&it, opts, ARG_N(opts), e);
+        if (r < 0)
+            return e->code;
+        if (r == 0)
             return arg_unknown(&it, "screen", e);
     }
     if (o->all && o->model.norm_given)

@@ -48,9 +48,10 @@ static const char train_help[] =
     "  --format table|json  the final summary on stdout (default table)\n";
 
 
-
-static int parse_precisions(const char *s, train_opts *t, ns_err *e)
+/* --track-precision P[,P...]: at most 4 */
+static int parse_precisions(const char *s, void *opts, ns_err *e)
 {
+    train_opts *t = opts;
     char buf[128], *save = NULL;
     snprintf(buf, sizeof buf, "%s", s);
     t->n_track_prec = 0;
@@ -63,50 +64,31 @@ static int parse_precisions(const char *s, train_opts *t, ns_err *e)
     return t->n_track_prec ? NS_OK : ns_fail(e, NS_EUSAGE, "--track-precision is empty");
 }
 
+/* --format table|json: train's report has no CSV form */
+static int parse_train_format(const char *v, void *json, ns_err *e)
+{
+    if (strcmp(v, "table") && strcmp(v, "json"))
+        return ns_fail(e, NS_EUSAGE, "--format expects table or json, got '%s'", v);
+    *(int *)json = strcmp(v, "json") == 0;
+    return NS_OK;
+}
+
 static int take_train_option(arg_iter *it, cli_train *c, ns_err *e)
 {
-    const char *v;
-    int r;
     train_opts *t = &c->t;
-    if ((r = arg_value(it, "--out", &v, e)) != 0)
-        return r < 0 ? -1 : (c->out = v, 1);
-    if ((r = arg_value(it, "--resume", &v, e)) != 0)
-        return r < 0 ? -1 : (c->resume = v, 1);
-    if ((r = arg_value(it, "--data", &v, e)) != 0)
-        return r < 0 ? -1 : (t->data = v, 1);
-    if ((r = arg_value(it, "--steps", &v, e)) != 0)
-        return r < 0 || parse_long(v, "--steps", 1, 100000000L, &t->steps, e) ? -1 : 1;
-    if ((r = arg_value(it, "--batch", &v, e)) != 0)
-        return r < 0 || parse_int(v, "--batch", 1, 65536, &t->batch, e) ? -1 : 1;
-    if ((r = arg_value(it, "--lr", &v, e)) != 0)
-        return r < 0 || parse_double(v, "--lr", 1e-12, 10.0, &t->opt.lr, e) ? -1 : 1;
-    if ((r = arg_value(it, "--warmup", &v, e)) != 0)
-        return r < 0 || parse_long(v, "--warmup", 0, 100000000L, &c->warmup, e) ? -1 : 1;
-    if ((r = arg_value(it, "--min-lr-frac", &v, e)) != 0)
-        return r < 0 || parse_double(v, "--min-lr-frac", 0.0, 1.0, &t->opt.min_lr_frac, e) ? -1 : 1;
-    if ((r = arg_value(it, "--weight-decay", &v, e)) != 0)
-        return r < 0 || parse_double(v, "--weight-decay", 0.0, 10.0, &t->opt.weight_decay, e) ? -1 : 1;
-    if ((r = arg_value(it, "--clip", &v, e)) != 0)
-        return r < 0 || parse_double(v, "--clip", 0.0, 1e6, &t->opt.clip, e) ? -1 : 1;
-    if ((r = arg_value(it, "--track-every", &v, e)) != 0)
-        return r < 0 || parse_long(v, "--track-every", 1, 100000000L, &c->track_every, e) ? -1 : 1;
-    if ((r = arg_value(it, "--track-precision", &v, e)) != 0)
-        return r < 0 || parse_precisions(v, t, e) ? -1 : 1;
-    if ((r = arg_value(it, "--probe-tokens", &v, e)) != 0)
-        return r < 0 || parse_long(v, "--probe-tokens", 1, 10000000L, &t->probe_tokens, e) ? -1 : 1;
-    if ((r = arg_value(it, "--ckpt-every", &v, e)) != 0)
-        return r < 0 || parse_long(v, "--ckpt-every", 1, 100000000L, &t->ckpt_every, e) ? -1 : 1;
-    if ((r = arg_value(it, "--threshold", &v, e)) != 0)
-        return r < 0 || parse_double(v, "--threshold", 1e-300, 1.0, &t->threshold, e) ? -1 : 1;
-    if ((r = arg_value(it, "--format", &v, e)) != 0) {
-        if (r < 0)
-            return -1;
-        if (strcmp(v, "table") && strcmp(v, "json"))
-            return ns_fail(e, NS_EUSAGE, "--format expects table or json, got '%s'", v), -1;
-        c->format = strcmp(v, "json") == 0;
-        return 1;
-    }
-    return 0;
+    const arg_spec opts[] = {
+        ARG_S("--out", &c->out), ARG_S("--resume", &c->resume), ARG_S("--data", &t->data),
+        ARG_L("--steps", &t->steps, 1, 100000000L), ARG_I("--batch", &t->batch, 1, 65536),
+        ARG_D("--lr", &t->opt.lr, 1e-12, 10.0), ARG_L("--warmup", &c->warmup, 0, 100000000L),
+        ARG_D("--min-lr-frac", &t->opt.min_lr_frac, 0.0, 1.0),
+        ARG_D("--weight-decay", &t->opt.weight_decay, 0.0, 10.0), ARG_D("--clip", &t->opt.clip, 0.0, 1e6),
+        ARG_L("--track-every", &c->track_every, 1, 100000000L),
+        ARG_C("--track-precision", t, parse_precisions),
+        ARG_L("--probe-tokens", &t->probe_tokens, 1, 10000000L),
+        ARG_L("--ckpt-every", &t->ckpt_every, 1, 100000000L),
+        ARG_D("--threshold", &t->threshold, 1e-300, 1.0), ARG_C("--format", &c->format, parse_train_format),
+    };
+    return arg_table(it, opts, ARG_N(opts), e);
 }
 
 int train_args_parse(int argc, char **argv, cli_train *c, ns_err *e)

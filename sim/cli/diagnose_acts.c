@@ -294,28 +294,21 @@ static int load_norm(const acts_opts *o, uint64_t d, norm_given *ng, ns_err *e)
 
 static int parse(int argc, char **argv, acts_opts *o, ns_err *e)
 {
-    static const char *value_opts[] = {"--acts", "--gamma", "--beta", "--norm", "--final", "--config",
-                                       "--write-bottom"};
-    const char **slots[] = {&o->acts, &o->gamma, &o->beta, &o->kind, &o->final, &o->config, &o->write_bottom};
     memset(o, 0, sizeof *o);
     o->format = FORMAT_TABLE;
+    const arg_spec opts[] = {
+        ARG_S("--acts", &o->acts), ARG_S("--gamma", &o->gamma), ARG_S("--beta", &o->beta),
+        ARG_S("--norm", &o->kind), ARG_S("--final", &o->final), ARG_S("--config", &o->config),
+        ARG_S("--write-bottom", &o->write_bottom), ARG_F("--no-config", &o->no_config),
+        ARG_D("--threshold", &o->threshold, 1e-300, 1.0),
+        ARG_C("--format", &o->format, arg_parse_format),
+    };
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
-        const char *v;
-        int r = arg_strings(&it, value_opts, slots, (int)(sizeof value_opts / sizeof value_opts[0]), e);
+        int r = arg_table(&it, opts, ARG_N(opts), e);
         if (r < 0)
             return e->code;
-        if (r > 0)
-            continue;
-        if (arg_flag(&it, "--no-config"))
-            o->no_config = 1;
-        else if ((r = arg_value(&it, "--threshold", &v, e)) != 0) {
-            if (r < 0 || parse_double(v, "--threshold", 1e-300, 1.0, &o->threshold, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--format", &v, e)) != 0) {
-            if (r < 0 || report_format_parse(v, &o->format, e))
-                return e->code;
-        } else
+        if (r == 0)
             return ns_fail(e, NS_EUSAGE, "option '%s' does not apply to diagnose --acts (see normsim "
                            "diagnose --help)", argv[it.i]);
     }

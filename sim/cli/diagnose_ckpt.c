@@ -45,46 +45,28 @@ typedef struct {
 
 static int parse(int argc, char **argv, ckpt_diag_opts *o, ns_err *e)
 {
-    static const char *value_opts[] = {"--checkpoint", "--arch", "--config", "--input", "--dump-acts", "--data"};
-    const char **slots[] = {&o->checkpoint, &o->arch, &o->config, &o->input, &o->dump, &o->data};
     memset(o, 0, sizeof *o);
     o->heads = o->seq = -1;
     o->tokens = 4096;
     o->seed = 1;
     o->format = FORMAT_TABLE;
+    const arg_spec opts[] = {
+        ARG_S("--checkpoint", &o->checkpoint), ARG_S("--arch", &o->arch),
+        ARG_S("--config", &o->config), ARG_S("--input", &o->input),
+        ARG_S("--dump-acts", &o->dump), ARG_S("--data", &o->data),
+        ARG_F("--no-config", &o->no_config), ARG_I("--heads", &o->heads, 1, 16384),
+        ARG_I("--seq", &o->seq, 1, 65536),
+        {"--tokens", ARG_LONG, &o->tokens, 1, 1000000000L, NULL, &o->tokens_given},
+        ARG_U("--seed", &o->seed), ARG_D("--threshold", &o->threshold, 1e-300, 1.0),
+        ARG_C("--precision", &o->prec, arg_parse_precision),
+        ARG_C("--format", &o->format, arg_parse_format),
+    };
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
-        const char *v;
-        int r = arg_strings(&it, value_opts, slots, (int)(sizeof value_opts / sizeof value_opts[0]), e);
+        int r = arg_table(&it, opts, ARG_N(opts), e);
         if (r < 0)
             return e->code;
-        if (r > 0)
-            continue;
-        if (arg_flag(&it, "--no-config"))
-            o->no_config = 1;
-        else if ((r = arg_value(&it, "--heads", &v, e)) != 0) {
-            if (r < 0 || parse_int(v, "--heads", 1, 16384, &o->heads, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--seq", &v, e)) != 0) {
-            if (r < 0 || parse_int(v, "--seq", 1, 65536, &o->seq, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--tokens", &v, e)) != 0) {
-            if (r < 0 || parse_long(v, "--tokens", 1, 1000000000L, &o->tokens, e))
-                return e->code;
-            o->tokens_given = 1;
-        } else if ((r = arg_value(&it, "--seed", &v, e)) != 0) {
-            if (r < 0 || parse_u64(v, "--seed", &o->seed, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--threshold", &v, e)) != 0) {
-            if (r < 0 || parse_double(v, "--threshold", 1e-300, 1.0, &o->threshold, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--precision", &v, e)) != 0) {
-            if (r < 0 || precision_parse(v, &o->prec, e))
-                return e->code;
-        } else if ((r = arg_value(&it, "--format", &v, e)) != 0) {
-            if (r < 0 || report_format_parse(v, &o->format, e))
-                return e->code;
-        } else
+        if (r == 0)
             return ns_fail(e, NS_EUSAGE, "option '%s' does not apply to diagnose --checkpoint (the "
                            "checkpoint fixes the model; see normsim diagnose --help)", argv[it.i]);
     }

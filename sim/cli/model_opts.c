@@ -14,8 +14,9 @@ void model_opts_default(model_opts *o)
     o->seed = 1;
 }
 
-static int parse_gamma(const char *s, double *spread, ns_err *e)
+static int parse_gamma(const char *s, void *dst, ns_err *e)
 {
+    double *spread = dst;
     if (strcmp(s, "ones") == 0) {
         *spread = 0.0;
         return NS_OK;
@@ -30,8 +31,9 @@ static int parse_gamma(const char *s, double *spread, ns_err *e)
 }
 
 /* load and register a plugin scheme; it becomes the norm unless --norm is given */
-static int take_plugin(const char *path, model_opts *o, ns_err *e)
+static int take_plugin(const char *path, void *opts, ns_err *e)
 {
+    model_opts *o = opts;
     const norm_ops *ops;
     int rc = norm_plugin_load(path, &ops, e);
     if (!rc && !o->norm_given)
@@ -41,40 +43,18 @@ static int take_plugin(const char *path, model_opts *o, ns_err *e)
 
 int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
 {
-    static const struct { const char *name; size_t off; long hi; } ints[] = {
-        {"--d", offsetof(model_opts, d), 16384},
-        {"--layers", offsetof(model_opts, layers), 512},
-        {"--heads", offsetof(model_opts, heads), 16384},
-        {"--seq", offsetof(model_opts, seq), 65536},
-        {"--vocab", offsetof(model_opts, vocab), 1048576},
-        {"--d-ff", offsetof(model_opts, d_ff), 262144},
-        {"--kv-heads", offsetof(model_opts, kv_heads), 16384},
-        {"--image", offsetof(model_opts, image), 4096},
-        {"--patch", offsetof(model_opts, patch), 4096},
+    const arg_spec opts[] = {
+        ARG_I("--d", &o->d, 1, 16384), ARG_I("--layers", &o->layers, 1, 512),
+        ARG_I("--heads", &o->heads, 1, 16384), ARG_I("--seq", &o->seq, 1, 65536),
+        ARG_I("--vocab", &o->vocab, 1, 1048576), ARG_I("--d-ff", &o->d_ff, 1, 262144),
+        ARG_I("--kv-heads", &o->kv_heads, 1, 16384), ARG_I("--image", &o->image, 1, 4096),
+        ARG_I("--patch", &o->patch, 1, 4096), ARG_S("--arch", &o->arch),
+        {"--norm", ARG_STR, &o->norm, 0, 0, NULL, &o->norm_given},
+        ARG_C("--norm-plugin", o, take_plugin), ARG_U("--seed", &o->seed),
+        ARG_C("--gamma", &o->gamma_spread, parse_gamma), ARG_I("--window", &o->window, 0, 65536),
+        ARG_D("--perturb", &o->perturb, 0.0, 100.0), ARG_C("--precision", &o->prec, arg_parse_precision),
     };
-    const char *v;
-    int r;
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if ((r = arg_value(it, ints[i].name, &v, e)) != 0)
-            return r < 0 ? -1 : (parse_int(v, ints[i].name, 1, ints[i].hi, (int *)((char *)o + ints[i].off), e) ? -1 : 1);
-    }
-    if ((r = arg_value(it, "--arch", &v, e)) != 0)
-        return r < 0 ? -1 : (o->arch = v, 1);
-    if ((r = arg_value(it, "--norm", &v, e)) != 0)
-        return r < 0 ? -1 : (o->norm = v, o->norm_given = 1, 1);
-    if ((r = arg_value(it, "--norm-plugin", &v, e)) != 0)
-        return r < 0 ? -1 : (take_plugin(v, o, e) ? -1 : 1);
-    if ((r = arg_value(it, "--seed", &v, e)) != 0)
-        return r < 0 ? -1 : (parse_u64(v, "--seed", &o->seed, e) ? -1 : 1);
-    if ((r = arg_value(it, "--gamma", &v, e)) != 0)
-        return r < 0 ? -1 : (parse_gamma(v, &o->gamma_spread, e) ? -1 : 1);
-    if ((r = arg_value(it, "--window", &v, e)) != 0)
-        return r < 0 ? -1 : (parse_int(v, "--window", 0, 65536, &o->window, e) ? -1 : 1);
-    if ((r = arg_value(it, "--perturb", &v, e)) != 0)
-        return r < 0 ? -1 : (parse_double(v, "--perturb", 0.0, 100.0, &o->perturb, e) ? -1 : 1);
-    if ((r = arg_value(it, "--precision", &v, e)) != 0)
-        return r < 0 ? -1 : (precision_parse(v, &o->prec, e) ? -1 : 1);
-    return 0;
+    return arg_table(it, opts, ARG_N(opts), e);
 }
 
 int model_opts_config(const model_opts *o, const char *norm, ns_config *cfg, ns_err *e)
