@@ -1,11 +1,11 @@
-/* demo.h - the teaching demo's library part (the steps are sim/cli/cmd_demo.c).
+/* figure.h - figures for the teaching demo (its steps are sim/cli/demo_steps.c).
  * Figures: drawn in the terminal by gnuplot (dumb terminal), written as PNG (pngcairo),
  * or, when gnuplot is missing or the terminal is narrower than 80 columns, printed as a
  * table of the same numbers after a one-line notice. gnuplot is NORMSIM_GNUPLOT if set
  * (a path or a command name), else "gnuplot". Also: word-wrapped narration, and the
  * rows of a training run's track.csv. */
-#ifndef NS_DEMO_H
-#define NS_DEMO_H
+#ifndef NS_FIGURE_H
+#define NS_FIGURE_H
 #include <stdio.h>
 #include "sim/base/err.h"
 
