@@ -38,6 +38,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for t in build/asan/tests/test_*; do
     run_suite "asan/$(basename "$t")" "$t"
 done
+run_suite layout "$PYTHON" tests/layout/check_layout.py
 run_suite cli bash tests/cli/test_cli.sh
 run_suite io bash tests/io/test_io.sh
 run_suite train bash tests/cli/test_train.sh
