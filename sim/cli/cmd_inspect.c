@@ -313,7 +313,6 @@ static void write_csv(FILE *out, const norm_facts *all, int nf, const norm_facts
     }
 }
 
-static cJSON *num_or_null(double v) { return isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v); }
 
 static cJSON *facts_json(const norm_facts *f, int with_direction)
 {
@@ -330,12 +329,12 @@ static cJSON *facts_json(const norm_facts *f, int with_direction)
     cJSON_AddBoolToObject(o, "final", f->final);
     cJSON_AddBoolToObject(o, "one_plus_w", f->one_plus);
     cJSON_AddNumberToObject(o, "predicted_k", f->k);
-    cJSON_AddItemToObject(o, "g_min", num_or_null(f->gmin));
-    cJSON_AddItemToObject(o, "g_max", num_or_null(f->gmax));
-    cJSON_AddItemToObject(o, "g_mean", num_or_null(f->gmean));
-    cJSON_AddItemToObject(o, "g_std", num_or_null(f->gstd));
-    cJSON_AddItemToObject(o, "cos_ones", num_or_null(f->cos_ones));
-    cJSON_AddItemToObject(o, "p_dot_b", num_or_null(f->p_dot_b));
+    cJSON_AddItemToObject(o, "g_min", json_num_or_null(f->gmin));
+    cJSON_AddItemToObject(o, "g_max", json_num_or_null(f->gmax));
+    cJSON_AddItemToObject(o, "g_mean", json_num_or_null(f->gmean));
+    cJSON_AddItemToObject(o, "g_std", json_num_or_null(f->gstd));
+    cJSON_AddItemToObject(o, "cos_ones", json_num_or_null(f->cos_ones));
+    cJSON_AddItemToObject(o, "p_dot_b", json_num_or_null(f->p_dot_b));
     cJSON_AddNumberToObject(o, "zeros", f->zeros);
     cJSON_AddNumberToObject(o, "near_zero", f->near);
     cJSON *zi = cJSON_AddArrayToObject(o, "zero_indices"), *ni = cJSON_AddArrayToObject(o, "near_zero_indices");
