@@ -7,6 +7,7 @@
 #include "sim/checkpoint/norm_scan.h"
 #include "sim/io/npy.h"
 #include "sim/diag/diag_report.h"
+#include "sim/base/csv.h"
 #include "norms/registry.h"
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -292,7 +293,6 @@ static void write_table(FILE *out, const inspect_opts *o, const st_set *s, const
     fprintf(out, "  %-34s%s\n", label, buf);
 }
 
-static void csv_num(FILE *out, double v) { isnan(v) ? fputs(",", out) : fprintf(out, ",%.17g", v); }
 
 /* one row per norm layer (and the non-parametric final norm, extra, when there is one) */
 static void write_csv(FILE *out, const norm_facts *all, int nf, const norm_facts *extra)
