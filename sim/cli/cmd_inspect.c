@@ -378,13 +378,7 @@ static int write_json(FILE *out, const st_set *s, const char *cfg_path, const sc
         cJSON_AddItemToObject(root, "final", f);
     } else
         cJSON_AddNullToObject(root, "final");
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return ns_fail(e, NS_ERUN, "out of memory writing JSON");
-    fprintf(out, "%s\n", text);
-    free(text);
-    return NS_OK;
+    return json_write(out, root, e);
 }
 
 static int write_direction(const char *path, const norm_facts *f, ns_err *e)

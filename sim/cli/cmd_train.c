@@ -229,11 +229,8 @@ static void print_json(const cli_train *c, const ns_model *m, const train_result
         cJSON_AddNumberToObject(p, "dead_end", r->dead_end[i]);
         cJSON_AddItemToArray(arr, p);
     }
-    char *s = cJSON_Print(o);
-    if (s)
-        printf("%s\n", s);
-    free(s);
-    cJSON_Delete(o);
+    ns_err ignore; /* out of memory: nothing printed, as before */
+    json_write(stdout, o, &ignore);
 }
 
 static void print_summary(const cli_train *c, const ns_model *m, const train_result *r)

@@ -183,20 +183,14 @@ static void test_track(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/ns_test_base_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    if (!check_tmpdir(dir, sizeof dir, "base"))
         return 1;
-    }
     test_atomic_commit_abort();
     test_atomic_failures();
     test_csv();
     test_json_numbers();
     test_json_getters_files();
     test_track();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    check_rmtree(dir);
     return check_summary("base");
 }

@@ -415,11 +415,8 @@ static void test_scan_normsim(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/ns_test_st_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    if (!check_tmpdir(dir, sizeof dir, "st"))
         return 1;
-    }
     test_numconv();
     test_round_trip();
     test_write_errors();
@@ -428,9 +425,6 @@ int main(void)
     test_shards();
     test_model_checkpoint();
     test_scan_normsim();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    check_rmtree(dir);
     return check_summary("safetensors");
 }
