@@ -15,6 +15,7 @@
 #ifndef NS_CHECKPOINT_H
 #define NS_CHECKPOINT_H
 #include <cjson/cJSON.h>
+#include "sim/base/json_util.h"
 #include "sim/model/model.h"
 #include "sim/io/safetensors.h"
 
@@ -43,8 +44,6 @@ int ckpt_import_hf(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused
 /* t can fill normsim tensor d as is: shape (rows, cols), or (cols,) for a vector; float */
 int ckpt_tensor_fits(const st_tensor *t, const ns_tensor *d, ns_err *e);
 
-/* Parse a JSON file (at most 64 MB) into *out (cJSON_Delete it). */
-int json_load_file(const char *path, cJSON **out, ns_err *e);
 /* config.json next to a checkpoint (in it, for a folder): 1 and the path in buf if it
  * exists, else 0. */
 int ckpt_find_config(const char *checkpoint, char *buf, size_t n);

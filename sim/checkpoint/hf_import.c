@@ -156,28 +156,6 @@ static int count_layers(const import_ctx *x, const char *hf)
     return l;
 }
 
-static const cJSON *cfg_item(const cJSON *cfg, const char *key)
-{
-    const cJSON *j = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, key) : NULL;
-    return j && !cJSON_IsNull(j) ? j : NULL;
-}
-
-/* 1 and *v if cfg[key] is a number */
-static int cfg_num(const cJSON *cfg, const char *key, double *v)
-{
-    const cJSON *j = cfg_item(cfg, key);
-    if (!cJSON_IsNumber(j))
-        return 0;
-    *v = j->valuedouble;
-    return 1;
-}
-
-static const char *cfg_str(const cJSON *cfg, const char *key)
-{
-    const cJSON *j = cfg_item(cfg, key);
-    return cJSON_IsString(j) ? j->valuestring : NULL;
-}
-
 /* config.json's value of key, if present, must equal what the tensors say */
 static int cfg_agrees(const cJSON *cfg, const char *key, uint64_t have, const char *from, ns_err *e)
 {

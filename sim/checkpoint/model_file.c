@@ -133,36 +133,6 @@ int ckpt_import(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused, c
 
 /* ---- config.json ---- */
 
-int json_load_file(const char *path, cJSON **out, ns_err *e)
-{
-    struct stat sb;
-    *out = NULL;
-    FILE *f = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;
-    if (!f)
-        return ns_fail(e, NS_EUSAGE, "cannot open %s (not a readable file)", path);
-    if (sb.st_size > (64 << 20)) {
-        fclose(f);
-        return ns_fail(e, NS_EUSAGE, "%s: larger than 64 MB", path);
-    }
-    size_t size = (size_t)sb.st_size;
-    char *buf = malloc(size + 1);
-    size_t n = buf ? fread(buf, 1, size, f) : 0;
-    fclose(f);
-    if (!buf)
-        return ns_fail(e, NS_ERUN, "out of memory");
-    buf[n] = '\0';
-    int rc = NS_OK;
-    if (!(*out = cJSON_ParseWithLength(buf, n)))
-        rc = ns_fail(e, NS_EUSAGE, "%s: invalid JSON", path);
-    else if (!cJSON_IsObject(*out)) {
-        cJSON_Delete(*out);
-        *out = NULL;
-        rc = ns_fail(e, NS_EUSAGE, "%s: not a JSON object", path);
-    }
-    free(buf);
-    return rc;
-}
-
 int ckpt_find_config(const char *checkpoint, char *buf, size_t n)
 {
     struct stat sb;

@@ -251,18 +251,6 @@ static const family_row *family_by_names(const st_set *s)
     return NULL;
 }
 
-static const char *cfg_string(const cJSON *cfg, const char *key)
-{
-    const cJSON *j = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, key) : NULL;
-    return cJSON_IsString(j) ? j->valuestring : NULL;
-}
-
-static int cfg_has(const cJSON *cfg, const char *key)
-{
-    const cJSON *j = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, key) : NULL;
-    return j && !cJSON_IsNull(j);
-}
-
 typedef struct {
     const family_row *fam;   /* detected family, or NULL */
     int fam_by_config;       /* from model_type (decides kinds) */
@@ -276,7 +264,7 @@ static void detect_family(const st_set *s, const scan_opts *o, scan_ctx *c, scan
     ns_err ignore;
     memset(c, 0, sizeof *c);
     c->normsim_norm = r->scheme; /* "" unless a normsim checkpoint */
-    const char *mt = cfg_string(o->config, "model_type");
+    const char *mt = cfg_str(o->config, "model_type");
     if (st_set_meta(s, NORMSIM_META_KEY) && ckpt_normsim_config(s, &nc, &ignore) == NS_OK) {
         c->fam = family_by_name("normsim");
         snprintf(r->scheme, sizeof r->scheme, "%s", nc.norm);
@@ -297,8 +285,8 @@ static void detect_family(const st_set *s, const scan_opts *o, scan_ctx *c, scan
 /* kind of a scale-only norm, and why */
 static const char *scale_only_kind(const scan_opts *o, const scan_ctx *c, char *why, size_t n)
 {
-    int rms = cfg_has(o->config, "rms_norm_eps");
-    int ln = cfg_has(o->config, "layer_norm_eps") || cfg_has(o->config, "layer_norm_epsilon");
+    int rms = cfg_item(o->config, "rms_norm_eps") != NULL;
+    int ln = cfg_item(o->config, "layer_norm_eps") || cfg_item(o->config, "layer_norm_epsilon");
     if (o->force_kind)
         return snprintf(why, n, "given with --norm"), o->force_kind;
     if (c->normsim_norm[0])
@@ -437,9 +425,9 @@ static void nonparametric(scan_result *r, const st_set *s, const scan_opts *o, c
         return;
     r->nonparam_kind = kind;
     r->nonparam_d = c->normsim_d;
-    const cJSON *h = o->config ? cJSON_GetObjectItemCaseSensitive(o->config, "hidden_size") : NULL;
-    if (!r->nonparam_d && cJSON_IsNumber(h) && h->valuedouble >= 1 && h->valuedouble <= (1 << 24))
-        r->nonparam_d = (int)h->valuedouble;
+    double h;
+    if (!r->nonparam_d && cfg_num(o->config, "hidden_size", &h) && h >= 1 && h <= (1 << 24))
+        r->nonparam_d = (int)h;
     for (int i = 0; i < s->n && !r->nonparam_d; i++)
         if (s->t[i]->ndim == 2 && contains_ci(s->t[i]->name, "embed") && s->t[i]->shape[1] <= (1u << 24))
             r->nonparam_d = (int)s->t[i]->shape[1];

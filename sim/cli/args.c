@@ -77,6 +77,19 @@ int arg_table(arg_iter *it, const arg_spec *t, int n, ns_err *e)
     return 0;
 }
 
+int arg_table_all(int argc, char **argv, const arg_spec *t, int n, const char *where, ns_err *e)
+{
+    arg_iter it = {argc, argv, 1};
+    while (it.i < argc) {
+        int r = arg_table(&it, t, n, e);
+        if (r < 0)
+            return e->code;
+        if (r == 0)
+            return ns_fail(e, NS_EUSAGE, "option '%s' does not apply to %s", argv[it.i], where);
+    }
+    return NS_OK;
+}
+
 int parse_long(const char *s, const char *opt, long lo, long hi, long *out, ns_err *e)
 {
     char *end;

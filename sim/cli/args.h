@@ -43,6 +43,9 @@ typedef struct {
 /* 1 if argv[i] is one of the n options of t (parsed into its dst, advancing); 0 if none;
  * -1 (and e set) on a missing or bad value */
 int arg_table(arg_iter *it, const arg_spec *t, int n, ns_err *e);
+/* every argument of argv[1..] through t; one that is not in t is refused with
+ * "option 'ARG' does not apply to <where>" */
+int arg_table_all(int argc, char **argv, const arg_spec *t, int n, const char *where, ns_err *e);
 /* ARG_CUSTOM parsers: --format table|csv|json into an int, --precision into a precision */
 int arg_parse_format(const char *v, void *fmt, ns_err *e);
 int arg_parse_precision(const char *v, void *prec, ns_err *e);

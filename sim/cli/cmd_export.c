@@ -9,6 +9,7 @@
 #include "sim/model/backward.h"
 #include "sim/model/loss.h"
 #include "sim/io/npy.h"
+#include "sim/base/atomic_file.h"
 #include "sim/base/rng.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -104,7 +105,7 @@ static cJSON *features_json(const ns_config *c, const ns_model *m)
 
 static int write_config(const char *dir, const ns_model *m, const model_opts *o, ns_err *e)
 {
-    char path[4096], tmp[4200], gamma[32];
+    char path[4096], gamma[32];
     model_opts_gamma_name(o, gamma, sizeof gamma);
     cJSON *c = cJSON_CreateObject();
     cJSON_AddStringToObject(c, "arch", m->cfg.arch);
@@ -128,16 +129,9 @@ static int write_config(const char *dir, const ns_model *m, const model_opts *o,
     char *s = cJSON_Print(c);
     cJSON_Delete(c);
     snprintf(path, sizeof path, "%s/config.json", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = s ? fopen(tmp, "w") : NULL;
-    int ok = f && fputs(s, f) >= 0;
-    ok = (f && fclose(f) == 0) && ok;
+    int rc = s ? atomic_write_text(path, s, e) : ns_fail(e, NS_ERUN, "cannot write %s: out of memory", path);
     free(s);
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        return ns_fail(e, NS_ERUN, "cannot write %s", path);
-    }
-    return NS_OK;
+    return rc;
 }
 
 static int write_weights(const char *dir, const ns_model *m, ns_err *e)

@@ -7,6 +7,7 @@
 #include "sim/checkpoint/norm_scan.h"
 #include "sim/io/npy.h"
 #include "sim/diag/diag_report.h"
+#include "sim/base/csv.h"
 #include "norms/registry.h"
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -273,7 +274,6 @@ static void write_table(FILE *out, const inspect_opts *o, const st_set *s, const
     fprintf(out, "  %-34s%s\n", label, buf);
 }
 
-static void csv_num(FILE *out, double v) { isnan(v) ? fputs(",", out) : fprintf(out, ",%.17g", v); }
 
 /* one row per norm layer (and the non-parametric final norm, extra, when there is one) */
 static void write_csv(FILE *out, const norm_facts *all, int nf, const norm_facts *extra)
@@ -294,7 +294,6 @@ static void write_csv(FILE *out, const norm_facts *all, int nf, const norm_facts
     }
 }
 
-static cJSON *num_or_null(double v) { return isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v); }
 
 static cJSON *facts_json(const norm_facts *f, int with_direction)
 {
@@ -311,12 +310,12 @@ static cJSON *facts_json(const norm_facts *f, int with_direction)
     cJSON_AddBoolToObject(o, "final", f->final);
     cJSON_AddBoolToObject(o, "one_plus_w", f->one_plus);
     cJSON_AddNumberToObject(o, "predicted_k", f->k);
-    cJSON_AddItemToObject(o, "g_min", num_or_null(f->gmin));
-    cJSON_AddItemToObject(o, "g_max", num_or_null(f->gmax));
-    cJSON_AddItemToObject(o, "g_mean", num_or_null(f->gmean));
-    cJSON_AddItemToObject(o, "g_std", num_or_null(f->gstd));
-    cJSON_AddItemToObject(o, "cos_ones", num_or_null(f->cos_ones));
-    cJSON_AddItemToObject(o, "p_dot_b", num_or_null(f->p_dot_b));
+    cJSON_AddItemToObject(o, "g_min", json_num_or_null(f->gmin));
+    cJSON_AddItemToObject(o, "g_max", json_num_or_null(f->gmax));
+    cJSON_AddItemToObject(o, "g_mean", json_num_or_null(f->gmean));
+    cJSON_AddItemToObject(o, "g_std", json_num_or_null(f->gstd));
+    cJSON_AddItemToObject(o, "cos_ones", json_num_or_null(f->cos_ones));
+    cJSON_AddItemToObject(o, "p_dot_b", json_num_or_null(f->p_dot_b));
     cJSON_AddNumberToObject(o, "zeros", f->zeros);
     cJSON_AddNumberToObject(o, "near_zero", f->near);
     cJSON *zi = cJSON_AddArrayToObject(o, "zero_indices"), *ni = cJSON_AddArrayToObject(o, "near_zero_indices");
@@ -360,13 +359,7 @@ static int write_json(FILE *out, const st_set *s, const char *cfg_path, const sc
         cJSON_AddItemToObject(root, "final", f);
     } else
         cJSON_AddNullToObject(root, "final");
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return ns_fail(e, NS_ERUN, "out of memory writing JSON");
-    fprintf(out, "%s\n", text);
-    free(text);
-    return NS_OK;
+    return json_write(out, root, e);
 }
 
 static int write_direction(const char *path, const norm_facts *f, ns_err *e)

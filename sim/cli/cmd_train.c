@@ -5,6 +5,7 @@
 #include "sim/train/train_state.h"
 #include "sim/io/safetensors.h"
 #include "sim/train/train.h"
+#include "sim/base/json_util.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -183,7 +184,6 @@ static int build_model(const cli_train *c, ns_model *m, ns_err *e)
 /* deepening = |p'Cp / lambda_max| at init over the same at the end */
 static double deepening(const train_result *r, int i) { return fabs(r->ray_init[i]) / fabs(r->ray_end[i]); }
 
-static cJSON *num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
 
 static void print_json(const cli_train *c, const ns_model *m, const train_result *r)
 {
@@ -192,30 +192,27 @@ static void print_json(const cli_train *c, const ns_model *m, const train_result
     cJSON_AddStringToObject(o, "norm", m->cfg.norm);
     cJSON_AddStringToObject(o, "data", c->t.data);
     cJSON_AddNumberToObject(o, "steps", (double)r->steps_done);
-    cJSON_AddItemToObject(o, "train_loss", num(r->train_loss));
-    cJSON_AddItemToObject(o, "val_loss_init", num(r->val_loss_init));
-    cJSON_AddItemToObject(o, "val_loss", num(r->val_loss));
-    cJSON_AddItemToObject(o, "unigram_entropy", num(r->unigram_entropy));
-    cJSON_AddItemToObject(o, "step_seconds", num(r->step_seconds));
-    cJSON_AddItemToObject(o, "tokens_per_second", num(r->tokens_per_second));
+    cJSON_AddItemToObject(o, "train_loss", json_num_or_null(r->train_loss));
+    cJSON_AddItemToObject(o, "val_loss_init", json_num_or_null(r->val_loss_init));
+    cJSON_AddItemToObject(o, "val_loss", json_num_or_null(r->val_loss));
+    cJSON_AddItemToObject(o, "unigram_entropy", json_num_or_null(r->unigram_entropy));
+    cJSON_AddItemToObject(o, "step_seconds", json_num_or_null(r->step_seconds));
+    cJSON_AddItemToObject(o, "tokens_per_second", json_num_or_null(r->tokens_per_second));
     cJSON *arr = cJSON_AddArrayToObject(o, "tracked");
     for (int i = 0; i < r->n_prec; i++) {
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "precision", precision_name(c->t.track_prec[i]));
-        cJSON_AddItemToObject(p, "cos_init", num(r->cos_init[i]));
-        cJSON_AddItemToObject(p, "cos_end", num(r->cos_end[i]));
-        cJSON_AddItemToObject(p, "rayleigh_rel_init", num(r->ray_init[i]));
-        cJSON_AddItemToObject(p, "rayleigh_rel_end", num(r->ray_end[i]));
-        cJSON_AddItemToObject(p, "deepening", num(deepening(r, i)));
+        cJSON_AddItemToObject(p, "cos_init", json_num_or_null(r->cos_init[i]));
+        cJSON_AddItemToObject(p, "cos_end", json_num_or_null(r->cos_end[i]));
+        cJSON_AddItemToObject(p, "rayleigh_rel_init", json_num_or_null(r->ray_init[i]));
+        cJSON_AddItemToObject(p, "rayleigh_rel_end", json_num_or_null(r->ray_end[i]));
+        cJSON_AddItemToObject(p, "deepening", json_num_or_null(deepening(r, i)));
         cJSON_AddNumberToObject(p, "dead_init", r->dead_init[i]);
         cJSON_AddNumberToObject(p, "dead_end", r->dead_end[i]);
         cJSON_AddItemToArray(arr, p);
     }
-    char *s = cJSON_Print(o);
-    if (s)
-        printf("%s\n", s);
-    free(s);
-    cJSON_Delete(o);
+    ns_err ignore; /* out of memory: nothing printed, as before */
+    json_write(stdout, o, &ignore);
 }
 
 static void print_summary(const cli_train *c, const ns_model *m, const train_result *r)

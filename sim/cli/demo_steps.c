@@ -10,6 +10,7 @@
 #include "sim/diag/diag.h"
 #include "sim/diag/diag_report.h"
 #include "sim/train/train.h"
+#include "sim/train/track.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

@@ -303,15 +303,9 @@ static int parse(int argc, char **argv, acts_opts *o, ns_err *e)
         ARG_D("--threshold", &o->threshold, 1e-300, 1.0),
         ARG_C("--format", &o->format, arg_parse_format),
     };
-    arg_iter it = {argc, argv, 1};
-    while (it.i < argc) {
-        int r = arg_table(&it, opts, ARG_N(opts), e);
-        if (r < 0)
-            return e->code;
-        if (r == 0)
-            return ns_fail(e, NS_EUSAGE, "option '%s' does not apply to diagnose --acts (see normsim "
-                           "diagnose --help)", argv[it.i]);
-    }
+    if (arg_table_all(argc, argv, opts, ARG_N(opts), "diagnose --acts (see normsim diagnose --help)",
+                      e))
+        return e->code;
     if (o->kind && !norm_find(o->kind)) {
         char names[512];
         norm_names(names, sizeof names);

@@ -61,15 +61,9 @@ static int parse(int argc, char **argv, ckpt_diag_opts *o, ns_err *e)
         ARG_C("--precision", &o->prec, arg_parse_precision),
         ARG_C("--format", &o->format, arg_parse_format),
     };
-    arg_iter it = {argc, argv, 1};
-    while (it.i < argc) {
-        int r = arg_table(&it, opts, ARG_N(opts), e);
-        if (r < 0)
-            return e->code;
-        if (r == 0)
-            return ns_fail(e, NS_EUSAGE, "option '%s' does not apply to diagnose --checkpoint (the "
-                           "checkpoint fixes the model; see normsim diagnose --help)", argv[it.i]);
-    }
+    if (arg_table_all(argc, argv, opts, ARG_N(opts),
+                      "diagnose --checkpoint (the checkpoint fixes the model; see normsim diagnose --help)", e))
+        return e->code;
     if (o->input && (o->tokens_given || o->data))
         return ns_fail(e, NS_EUSAGE, "--input sets the tokens: drop --tokens and --data");
     if (o->config && o->no_config)

@@ -1,5 +1,6 @@
 /* report.c - table, CSV and JSON writers of diagnostic runs. */
 #include "sim/diag/diag_report.h"
+#include "sim/base/csv.h"
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -105,7 +106,6 @@ static void write_table(FILE *out, const run_result *runs, int n)
 
 /* ---- csv: one row per run; sigma_min.<l> and ratio.<l> for the widest model ---- */
 
-static void csv_num(FILE *out, double v) { isnan(v) ? fputs(",", out) : fprintf(out, ",%.17g", v); }
 
 static void write_csv(FILE *out, const run_result *runs, int n)
 {
@@ -139,7 +139,6 @@ static void write_csv(FILE *out, const run_result *runs, int n)
 
 /* ---- json ---- */
 
-static cJSON *num_or_null(double v) { return isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v); }
 
 static cJSON *run_json(const run_result *x)
 {
@@ -159,12 +158,12 @@ static cJSON *run_json(const run_result *x)
     cJSON_AddStringToObject(o, "precision", x->precision ? x->precision : "f64");
     cJSON_AddStringToObject(o, "predicted_kernel", x->kernel_formula);
     cJSON_AddNumberToObject(o, "predicted_k", r->predicted_k);
-    cJSON_AddItemToObject(o, "cos", num_or_null(r->cos));
-    cJSON_AddItemToObject(o, "cos_ones", num_or_null(r->cos_ones));
-    cJSON_AddItemToObject(o, "lambda_min", num_or_null(r->lam_min));
-    cJSON_AddItemToObject(o, "lambda_2", num_or_null(r->lam_2));
-    cJSON_AddItemToObject(o, "lambda_max", num_or_null(r->lam_max));
-    cJSON_AddItemToObject(o, "rayleigh_rel", num_or_null(r->rayleigh_rel));
+    cJSON_AddItemToObject(o, "cos", json_num_or_null(r->cos));
+    cJSON_AddItemToObject(o, "cos_ones", json_num_or_null(r->cos_ones));
+    cJSON_AddItemToObject(o, "lambda_min", json_num_or_null(r->lam_min));
+    cJSON_AddItemToObject(o, "lambda_2", json_num_or_null(r->lam_2));
+    cJSON_AddItemToObject(o, "lambda_max", json_num_or_null(r->lam_max));
+    cJSON_AddItemToObject(o, "rayleigh_rel", json_num_or_null(r->rayleigh_rel));
     cJSON_AddNumberToObject(o, "threshold", r->threshold);
     cJSON_AddNumberToObject(o, "dead", r->dead);
     cJSON_AddStringToObject(o, "verdict", verdict_name(r->verdict));
@@ -172,9 +171,9 @@ static cJSON *run_json(const run_result *x)
         cJSON_AddStringToObject(o, "warning", r->warning);
     cJSON *sig = cJSON_AddArrayToObject(o, "sigma_min"), *rat = cJSON_AddArrayToObject(o, "sigma_ratio");
     for (int l = 0; r->sigma_min && l <= r->layers; l++) {
-        cJSON_AddItemToArray(sig, num_or_null(r->sigma_min[l]));
+        cJSON_AddItemToArray(sig, json_num_or_null(r->sigma_min[l]));
         if (l > 0)
-            cJSON_AddItemToArray(rat, num_or_null(sigma_ratio(r, l)));
+            cJSON_AddItemToArray(rat, json_num_or_null(sigma_ratio(r, l)));
     }
     cJSON *eig = cJSON_AddArrayToObject(o, "eigenvalues");
     for (int i = 0; i < r->d; i++)
@@ -183,17 +182,6 @@ static cJSON *run_json(const run_result *x)
     for (int i = 0; r->bottom && i < r->d; i++)
         cJSON_AddItemToArray(bottom, cJSON_CreateNumber(r->bottom[i]));
     return o;
-}
-
-int json_write(FILE *out, cJSON *root, ns_err *e)
-{
-    char *s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return ns_fail(e, NS_ERUN, "out of memory writing JSON");
-    fprintf(out, "%s\n", s);
-    free(s);
-    return NS_OK;
 }
 
 static int write_json(FILE *out, const run_result *runs, int n, ns_err *e)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "sim/diag/diag.h"
+#include "sim/base/json_util.h" /* json_write, for the reports built on this one */
 
 typedef struct {
     ns_config cfg;
@@ -19,9 +20,6 @@ typedef struct {
 enum report_format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
 
 int report_format_parse(const char *s, int *fmt, ns_err *e);
-/* Print a cJSON tree to out and delete it (NS_ERUN when it cannot be printed). */
-struct cJSON;
-int json_write(FILE *out, struct cJSON *root, ns_err *e);
 /* Write n runs in fmt to out; returns NS_OK or NS_ERUN (JSON build failure). */
 int report_write(FILE *out, int fmt, const run_result *runs, int n, ns_err *e);
 

@@ -1,13 +1,13 @@
-/* npy_stream.c - .npy header parser, streaming row reader, streaming atomic writer.
+/* npy_read.c - .npy header parser and streaming row reader (the writer: npy_write.c).
  * Format: "\x93NUMPY", major, minor, header length (u16 LE for 1.x, u32 LE for 2.x/3.x),
  * then a Python dict literal {'descr': '<f8', 'fortran_order': False, 'shape': (r, c), }
  * padded with spaces and ending in '\n', then the raw data. */
+#include "sim/base/file_in.h"
 #include "sim/io/npy.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #define CHUNK 65536
 
@@ -270,17 +270,10 @@ int npy_open_stream(npy_reader *r, FILE *stream, const char *name, ns_err *e)
 
 int npy_open(npy_reader *r, const char *path, ns_err *e)
 {
-    struct stat sb;
-    FILE *f = NULL;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        errno = EISDIR;
-    else
-        f = fopen(path, "rb");
-    if (!f) {
-        memset(r, 0, sizeof *r);
-        return ns_fail(e, NS_EUSAGE, "cannot open %s: %s", path, strerror(errno));
-    }
-    return npy_open_stream(r, f, path, e);
+    FILE *f;
+    memset(r, 0, sizeof *r);
+    int rc = file_open_read(path, &f, e);
+    return rc ? rc : npy_open_stream(r, f, path, e);
 }
 
 int npy_read_rows(npy_reader *r, double *out, uint64_t max_rows, uint64_t *got, ns_err *e)
@@ -333,129 +326,4 @@ int npy_load(const char *path, double **data, npy_header *h, ns_err *e)
     }
     npy_close(&r);
     return rc;
-}
-
-/* ---- writing ---- */
-
-static const char *descr_of(num_type t)
-{
-    return t == NUM_F64 ? "<f8" : t == NUM_F32 ? "<f4" : t == NUM_F16 ? "<f2" : NULL;
-}
-
-int npy_writer_open(npy_writer *w, const char *path, num_type dtype, int ndim,
-                    const uint64_t *shape, ns_err *e)
-{
-    memset(w, 0, sizeof *w);
-    if (!descr_of(dtype) || ndim < 0 || ndim > NPY_MAX_DIMS)
-        return ns_fail(e, NS_EUSAGE, "npy writer: dtype must be f64, f32 or f16 and ndim <= %d",
-                       NPY_MAX_DIMS);
-    char dict[1024];
-    size_t used = (size_t)snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                                   descr_of(dtype));
-    w->expect = 1;
-    for (int i = 0; i < ndim; i++) {
-        used += (size_t)snprintf(dict + used, sizeof dict - used, "%llu%s", (unsigned long long)shape[i],
-                                 ndim == 1 || i < ndim - 1 ? ", " : "");
-        w->expect *= shape[i];
-    }
-    used += (size_t)snprintf(dict + used, sizeof dict - used, "), }");
-    int major = used + 1 + 10 > 65535 ? 2 : 1;
-    size_t pre = major == 1 ? 10 : 12, pad = (64 - (pre + used + 1) % 64) % 64;
-    size_t hlen = used + pad + 1;
-    w->dtype = dtype;
-    size_t n = strlen(path);
-    w->path = malloc(n + 1);
-    w->tmp = malloc(n + 5);
-    if (!w->path || !w->tmp) {
-        npy_writer_abort(w);
-        return ns_fail(e, NS_ERUN, "out of memory");
-    }
-    memcpy(w->path, path, n + 1);
-    snprintf(w->tmp, n + 5, "%s.tmp", path);
-    if (!(w->f = fopen(w->tmp, "wb"))) {
-        int err = errno;
-        npy_writer_abort(w);
-        return ns_fail(e, err == ENOENT || err == EACCES || err == ENOTDIR ? NS_EUSAGE : NS_ERUN,
-                       "cannot write %s.tmp: %s", path, strerror(err));
-    }
-    unsigned char head[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', (unsigned char)major, 0,
-                              (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8 & 0xff),
-                              (unsigned char)(hlen >> 16 & 0xff), (unsigned char)(hlen >> 24 & 0xff)};
-    int ok = fwrite(head, 1, pre, w->f) == pre && fwrite(dict, 1, used, w->f) == used;
-    for (size_t i = 0; ok && i < pad; i++)
-        ok = fputc(' ', w->f) != EOF;
-    ok = ok && fputc('\n', w->f) != EOF;
-    if (!ok) {
-        npy_writer_abort(w);
-        return ns_fail(e, NS_ERUN, "cannot write %s: %s", path, strerror(errno));
-    }
-    return NS_OK;
-}
-
-int npy_writer_put(npy_writer *w, const double *x, uint64_t n, ns_err *e)
-{
-    enum { K = 8192 };
-    unsigned char buf[K * 8];
-    const size_t sz = (size_t)num_size(w->dtype);
-    if (n > w->expect - w->written)
-        return ns_fail(e, NS_ERUN, "%s: more values than the shape holds", w->path);
-    for (uint64_t done = 0; done < n;) {
-        size_t k = n - done < K ? (size_t)(n - done) : K;
-        size_t bad = num_encode(w->dtype, x + done, k, buf);
-        if (bad < k)
-            return ns_fail(e, NS_EUSAGE, "%s: value %g overflows %s", w->path, x[done + bad],
-                           descr_of(w->dtype));
-        if (fwrite(buf, sz, k, w->f) != k)
-            return ns_fail(e, NS_ERUN, "cannot write %s: %s", w->path, strerror(errno));
-        done += k;
-    }
-    w->written += n;
-    return NS_OK;
-}
-
-void npy_writer_abort(npy_writer *w)
-{
-    if (w->f) {
-        fclose(w->f);
-        remove(w->tmp);
-    }
-    free(w->path);
-    free(w->tmp);
-    memset(w, 0, sizeof *w);
-}
-
-int npy_writer_close(npy_writer *w, ns_err *e)
-{
-    int rc = NS_OK;
-    if (w->written != w->expect)
-        rc = ns_fail(e, NS_ERUN, "%s: %llu of %llu values written", w->path,
-                     (unsigned long long)w->written, (unsigned long long)w->expect);
-    if (!rc && (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0))
-        rc = ns_fail(e, NS_ERUN, "cannot write %s: %s", w->path, strerror(errno));
-    int closed = fclose(w->f);
-    w->f = NULL;
-    if (!rc && closed != 0)
-        rc = ns_fail(e, NS_ERUN, "cannot write %s: %s", w->path, strerror(errno));
-    if (!rc && rename(w->tmp, w->path) != 0)
-        rc = ns_fail(e, NS_ERUN, "cannot rename %s: %s", w->tmp, strerror(errno));
-    if (rc)
-        remove(w->tmp);
-    free(w->path);
-    free(w->tmp);
-    memset(w, 0, sizeof *w);
-    return rc;
-}
-
-int npy_write_as(const char *path, num_type dtype, const double *x, int ndim, const uint64_t *shape,
-                 ns_err *e)
-{
-    npy_writer w;
-    int rc = npy_writer_open(&w, path, dtype, ndim, shape, e);
-    if (rc)
-        return rc;
-    if ((rc = npy_writer_put(&w, x, w.expect, e))) {
-        npy_writer_abort(&w);
-        return rc;
-    }
-    return npy_writer_close(&w, e);
 }

@@ -1,5 +1,6 @@
 /* safetensors.c - safetensors reader: the header validated in full, then chunked reads.
  * The writer is in safetensors_write.c, sharded sets in safetensors_set.c. */
+#include "sim/base/file_in.h"
 #include "sim/io/safetensors.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -315,17 +316,10 @@ int st_open_stream(st_file *f, FILE *stream, const char *name, ns_err *e)
 
 int st_open(st_file *f, const char *path, ns_err *e)
 {
-    struct stat sb;
-    FILE *s = NULL;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        errno = EISDIR;
-    else
-        s = fopen(path, "rb");
-    if (!s) {
-        memset(f, 0, sizeof *f);
-        return ns_fail(e, NS_EUSAGE, "cannot open %s: %s", path, strerror(errno));
-    }
-    return st_open_stream(f, s, path, e);
+    FILE *s;
+    memset(f, 0, sizeof *f);
+    int rc = file_open_read(path, &s, e);
+    return rc ? rc : st_open_stream(f, s, path, e);
 }
 
 void st_close(st_file *f)

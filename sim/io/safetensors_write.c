@@ -1,11 +1,11 @@
 /* safetensors_write.c - the safetensors writer: header by hand (exact integers), padded so
- * the data starts 8-aligned, data converted in chunks, atomic (temp file, fsync, rename). */
+ * the data starts 8-aligned, data converted in chunks, atomic (sim/base/atomic_file.h). */
 #include "sim/io/safetensors.h"
+#include "sim/base/atomic_file.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct {
     char *s;
@@ -145,38 +145,35 @@ static int write_data(FILE *f, const st_entry *t, uint64_t count, ns_err *e)
     return NS_OK;
 }
 
+/* u64 LE header length, the header, then every tensor's data */
+static int write_file(FILE *f, const char *tmp, const strbuf *b, const st_entry *t, int n,
+                      const uint64_t *count, ns_err *e)
+{
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++)
+        len8[i] = (unsigned char)((uint64_t)b->len >> (8 * i));
+    if (fwrite(len8, 1, 8, f) != 8 || fwrite(b->s, 1, b->len, f) != b->len)
+        return ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
+    int rc = NS_OK;
+    for (int i = 0; i < n && !rc; i++)
+        rc = write_data(f, &t[i], count[i], e);
+    return rc;
+}
+
 int st_write(const char *path, const st_entry *t, int n, const char *metadata_json, ns_err *e)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return ns_fail(e, NS_EUSAGE, "path too long: %s", path);
     uint64_t *count = calloc((size_t)n + 1, sizeof *count);
     strbuf b = {0};
+    atomic_file out = {0};
     int rc = count ? check_entries(t, n, count, e) : ns_fail(e, NS_ERUN, "out of memory");
     if (!rc)
         rc = build_header(t, n, count, metadata_json, &b, e);
-    FILE *f = NULL;
-    if (!rc && !(f = fopen(tmp, "wb")))
-        rc = ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
-    if (!rc) {
-        unsigned char len8[8];
-        for (int i = 0; i < 8; i++)
-            len8[i] = (unsigned char)((uint64_t)b.len >> (8 * i));
-        if (fwrite(len8, 1, 8, f) != 8 || fwrite(b.s, 1, b.len, f) != b.len)
-            rc = ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
-    }
-    for (int i = 0; i < n && !rc; i++)
-        rc = write_data(f, &t[i], count[i], e);
-    if (f) {
-        if (!rc && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-            rc = ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
-        if (fclose(f) != 0 && !rc)
-            rc = ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
-        if (!rc && rename(tmp, path) != 0)
-            rc = ns_fail(e, NS_ERUN, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        if (rc)
-            remove(tmp);
-    }
+    if (!rc && !(rc = atomic_open(&out, path, e)))
+        rc = write_file(out.f, out.tmp, &b, t, n, count, e);
+    if (!rc)
+        rc = atomic_commit(&out, e);
+    else
+        atomic_abort(&out);
     free(b.s);
     free(count);
     return rc;

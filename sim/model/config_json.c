@@ -1,5 +1,6 @@
 /* config_json.c - ns_config <-> JSON through one field table. */
 #include "sim/model/config_json.h"
+#include "sim/base/json_util.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -93,22 +94,16 @@ static int field_from_json(const cfg_field *f, const cJSON *v, char *p)
     return json_int(f, v, (int *)(void *)p);
 }
 
-static const cJSON *item(const cJSON *j, const char *key)
-{
-    const cJSON *v = key ? cJSON_GetObjectItemCaseSensitive(j, key) : NULL;
-    return v && !cJSON_IsNull(v) ? v : NULL;
-}
-
 int config_from_json(const cJSON *j, ns_config *c, ns_err *e)
 {
-    const cJSON *arch = item(j, "arch");
+    const cJSON *arch = cfg_item(j, "arch");
     if (!cJSON_IsObject(j) || !cJSON_IsString(arch))
         return ns_fail(e, NS_EUSAGE, "normsim metadata is not a config object with an \"arch\"");
     int rc = arch_config(arch->valuestring, c, e);
     for (int i = 0; !rc && i < N_FIELDS; i++) {
-        const cJSON *v = item(j, fields[i].key);
-        if (!v)
-            v = item(j, fields[i].legacy);
+        const cJSON *v = cfg_item(j, fields[i].key);
+        if (!v && fields[i].legacy)
+            v = cfg_item(j, fields[i].legacy);
         if (v && !field_from_json(&fields[i], v, (char *)c + fields[i].off))
             rc = ns_fail(e, NS_EUSAGE, "normsim metadata: bad value for \"%s\"", fields[i].key);
     }

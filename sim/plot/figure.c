@@ -1,6 +1,8 @@
-/* demo.c - the teaching demo's library part: figures (gnuplot in the terminal or as PNG,
- * or a table), word-wrapped narration, and reading a training run's track.csv. */
+/* figure.c - the teaching demo's library part: figures (gnuplot in the terminal or as PNG,
+ * or a table) and word-wrapped narration. */
 #include "sim/plot/figure.h"
+#include "sim/plot/gnuplot.h"
+#include "sim/base/atomic_file.h"
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -9,7 +11,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define PLOT_ROWS 22
@@ -30,33 +31,6 @@ int term_columns(void)
     return 80;
 }
 
-/* s single-quoted for /bin/sh: ' becomes '\'' */
-static void sh_quote(char *dst, size_t n, const char *s)
-{
-    size_t j = 0;
-    if (n < 3)
-        return;
-    dst[j++] = '\'';
-    for (; *s && j + 6 < n; s++) {
-        if (*s == '\'') {
-            memcpy(dst + j, "'\\''", 4);
-            j += 4;
-        } else
-            dst[j++] = *s;
-    }
-    dst[j++] = '\'';
-    dst[j] = '\0';
-}
-
-static int gnuplot_found(const char *gp)
-{
-    char q[2200], cmd[2300];
-    sh_quote(q, sizeof q, gp);
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", q);
-    fflush(NULL);
-    return system(cmd) == 0;
-}
-
 static int prepare_png_dir(const char *dir, ns_err *e)
 {
     struct stat st;
@@ -72,8 +46,7 @@ static int prepare_png_dir(const char *dir, ns_err *e)
 int fig_ctx_init(fig_ctx *c, const char *png_dir, ns_err *e)
 {
     memset(c, 0, sizeof *c);
-    const char *gp = getenv("NORMSIM_GNUPLOT");
-    snprintf(c->gnuplot, sizeof c->gnuplot, "%s", gp && *gp ? gp : "gnuplot");
+    snprintf(c->gnuplot, sizeof c->gnuplot, "%s", gnuplot_program());
     c->have_gnuplot = gnuplot_found(c->gnuplot);
     c->columns = term_columns();
     c->png_dir = png_dir;
@@ -145,14 +118,14 @@ static void write_script(FILE *f, const figure *fig, const char *png_path, int w
     fputc('\n', f);
 }
 
-/* Run gnuplot on the script of fig; its stdout in *out (malloc'd, or NULL). Returns the
- * exit status (-1: could not run). */
+/* Run gnuplot on the script of fig (its messages discarded); its stdout in *out (malloc'd,
+ * or NULL). Returns the exit status (-1: could not run). */
 static int run_gnuplot(const fig_ctx *c, const figure *fig, const char *png_path, int width,
                        char **out)
 {
     *out = NULL;
     const char *tmpdir = getenv("TMPDIR");
-    char script[4096], qs[9000], qg[2200], cmd[12000];
+    char script[4096];
     snprintf(script, sizeof script, "%s/normsim-fig-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     int fd = mkstemp(script);
     if (fd < 0)
@@ -168,39 +141,10 @@ static int run_gnuplot(const fig_ctx *c, const figure *fig, const char *png_path
         unlink(script);
         return -1;
     }
-    sh_quote(qg, sizeof qg, c->gnuplot);
-    sh_quote(qs, sizeof qs, script);
-    snprintf(cmd, sizeof cmd, "%s %s 2>/dev/null", qg, qs);
-    fflush(NULL);
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        unlink(script);
-        return -1;
-    }
-    size_t cap = 8192, len = 0, got;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 4096 + 1 > cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-        }
-        if ((got = fread(buf + len, 1, 4096, p)) == 0)
-            break;
-        len += got;
-    }
-    if (buf)
-        buf[len] = '\0';
-    int st = pclose(p);
+    const char *args[] = {script, NULL};
+    int st = gnuplot_run(c->gnuplot, args, out, 1);
     unlink(script);
-    *out = buf;
-    if (st == -1 || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
+    return st;
 }
 
 /* the plot text without form feeds, trailing blanks and leading/trailing empty lines */
@@ -311,23 +255,20 @@ void fig_show(fig_ctx *c, const figure *f, FILE *out)
 
 int fig_png(const fig_ctx *c, const figure *f, ns_err *e)
 {
-    char path[4096], tmp[4200];
+    char path[4096], *txt;
+    atomic_file a;
     snprintf(path, sizeof path, "%s/%s.png", c->png_dir, f->name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.png.tmp", c->png_dir, f->name);
-    char *txt;
-    int st = run_gnuplot(c, f, tmp, 0, &txt);
+    int rc = atomic_reserve(&a, path, e);
+    if (rc)
+        return rc;
+    int st = run_gnuplot(c, f, a.tmp, 0, &txt);
     free(txt);
     struct stat sb;
-    if (st != 0 || stat(tmp, &sb) != 0 || sb.st_size == 0) {
-        unlink(tmp);
+    if (st != 0 || stat(a.tmp, &sb) != 0 || sb.st_size == 0) {
+        atomic_abort(&a);
         return ns_fail(e, NS_ERUN, "gnuplot could not write %s (exit status %d)", path, st);
     }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        unlink(tmp);
-        return ns_fail(e, NS_ERUN, "cannot write %s: %s", path, strerror(err));
-    }
-    return NS_OK;
+    return atomic_commit(&a, e);
 }
 
 /* ---- narration ---- */
@@ -361,55 +302,6 @@ void demo_say(FILE *out, const char *fmt, ...)
         col += fprintf(out, col ? " %s" : "  %s", w);
     }
     fputs("\n\n", out);
-}
-
-/* ---- a training run's track.csv ---- */
-
-/* column index of name in a CSV header, or -1 */
-static int csv_col(const char *header, const char *name)
-{
-    int col = 0;
-    size_t n = strlen(name);
-    for (const char *s = header; s; s = strchr(s, ','), s = s ? s + 1 : NULL, col++)
-        if (strncmp(s, name, n) == 0 && (s[n] == ',' || s[n] == '\n' || s[n] == '\r' || s[n] == '\0'))
-            return col;
-    return -1;
-}
-
-/* field col of a CSV line (the text up to the next comma), or "" */
-static const char *csv_field(const char *line, int col)
-{
-    for (; col > 0 && line; col--)
-        if ((line = strchr(line, ',')))
-            line++;
-    return line ? line : "";
-}
-
-int track_read(const char *path, const char *prec, track_series *t, ns_err *e)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return ns_fail(e, NS_ERUN, "cannot read %s: %s", path, strerror(errno));
-    static const char *const names[] = {"step", "precision", "eig0_rel", "eig1_rel", "g_logstd"};
-    char header[4096], line[4096];
-    int c[5] = {-1, -1, -1, -1, -1}, have = 1;
-    if (fgets(header, sizeof header, f))
-        for (int i = 0; i < 5; i++)
-            have &= (c[i] = csv_col(header, names[i])) >= 0;
-    t->n = 0;
-    size_t np = strlen(prec);
-    while (have && t->n < TRACK_MAX_ROWS && fgets(line, sizeof line, f)) {
-        const char *pr = csv_field(line, c[1]);
-        if (strncmp(pr, prec, np) != 0 || pr[np] != ',')
-            continue;
-        t->step[t->n] = strtol(csv_field(line, c[0]), NULL, 10);
-        t->eig0[t->n] = fabs(strtod(csv_field(line, c[2]), NULL));
-        t->eig1[t->n] = strtod(csv_field(line, c[3]), NULL);
-        t->logstd[t->n] = strtod(csv_field(line, c[4]), NULL);
-        t->n++;
-    }
-    fclose(f);
-    return t->n >= 2 ? NS_OK : ns_fail(e, NS_ERUN, "%s: fewer than 2 rows at %s", path, prec);
 }
 
 void demo_remove_dir(const char *dir)

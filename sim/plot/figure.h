@@ -2,8 +2,8 @@
  * Figures: drawn in the terminal by gnuplot (dumb terminal), written as PNG (pngcairo),
  * or, when gnuplot is missing or the terminal is narrower than 80 columns, printed as a
  * table of the same numbers after a one-line notice. gnuplot is NORMSIM_GNUPLOT if set
- * (a path or a command name), else "gnuplot". Also: word-wrapped narration, and the
- * rows of a training run's track.csv. */
+ * (a path or a command name), else "gnuplot" (sim/plot/gnuplot.h). Also: word-wrapped
+ * narration. (A training run's track.csv is read by sim/train/track.h.) */
 #ifndef NS_FIGURE_H
 #define NS_FIGURE_H
 #include <stdio.h>
@@ -56,19 +56,6 @@ void demo_para(FILE *out, const char *text);
  * a blank line; '~' prints as a space that does not break */
 void demo_say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define TRACK_MAX_ROWS 64
-
-/* one precision's rows of a training run's track.csv (sim/train.h) */
-typedef struct {
-    int n;
-    long step[TRACK_MAX_ROWS];
-    double eig0[TRACK_MAX_ROWS];   /* |smallest eigenvalue| / lambda_max */
-    double eig1[TRACK_MAX_ROWS];   /* second smallest / lambda_max */
-    double logstd[TRACK_MAX_ROWS]; /* std of log g of the final norm */
-} track_series;
-
-/* Read the rows of precision prec ("f64", ...) from path; at least 2, else NS_ERUN. */
-int track_read(const char *path, const char *prec, track_series *t, ns_err *e);
 /* Remove the files in dir, then dir (a folder the demo made for a run). */
 void demo_remove_dir(const char *dir);
 

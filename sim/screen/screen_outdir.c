@@ -4,6 +4,9 @@
  * written to <name>.tmp and renamed, so none is ever half-written. */
 #include "sim/screen/screen.h"
 #include "sim/diag/diag_report.h"
+#include "sim/base/atomic_file.h"
+#include "sim/base/csv.h"
+#include "sim/plot/gnuplot.h"
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -11,28 +14,21 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 typedef int (*file_writer)(FILE *f, const screen_result *rs, int n, ns_err *e);
 
 static int write_atomic(const char *path, file_writer w, const screen_result *rs, int n, ns_err *e)
 {
-    char tmp[PATH_MAX + 8];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return ns_fail(e, NS_EUSAGE, "path too long: %s", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
-    int rc = w(f, rs, n, e);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        rc = rc ? rc : ns_fail(e, NS_ERUN, "cannot write %s: %s", tmp, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = ns_fail(e, NS_ERUN, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    atomic_file a;
+    int rc = atomic_open(&a, path, e);
     if (rc)
-        remove(tmp);
-    return rc;
+        return rc;
+    if ((rc = w(a.f, rs, n, e))) {
+        atomic_abort(&a);
+        return rc;
+    }
+    return atomic_commit(&a, e);
 }
 
 static int w_summary(FILE *f, const screen_result *rs, int n, ns_err *e) { return screen_write(f, FORMAT_CSV, rs, n, e); }
@@ -67,11 +63,11 @@ static int w_spectra(FILE *f, const screen_result *rs, int n, ns_err *e)
         for (int s = 0; s < 3; s++) {
             for (int i = 0; i < SCREEN_N_INPUTS && r->alone[order[s]][i].eig; i++) {
                 const double *w = r->alone[order[s]][i].eig;
-                fprintf(f, ",%.17g", w[d - 1] > 0 ? w[j] / w[d - 1] : 0.0);
+                csv_num(f, w[d - 1] > 0 ? w[j] / w[d - 1] : 0.0);
             }
             for (int a = 0; s == 0 && a < r->n_arch; a++) {
                 const diag_report *m = &r->arch[a].r;
-                fprintf(f, ",%.17g", m->lam_max > 0 && j < m->d ? m->eig[j] / m->lam_max : 0.0);
+                csv_num(f, m->lam_max > 0 && j < m->d ? m->eig[j] / m->lam_max : 0.0);
             }
         }
         fputc('\n', f);
@@ -93,26 +89,6 @@ static void safe_name(char *out, size_t n, const char *spec)
 }
 
 /* ---- gnuplot ---- */
-
-/* 1 if an executable named prog is on PATH */
-static int on_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    char dir[PATH_MAX], full[PATH_MAX + 64];
-    while (path && *path) {
-        const char *colon = strchr(path, ':');
-        size_t len = colon ? (size_t)(colon - path) : strlen(path);
-        if (len > 0 && len < sizeof dir) {
-            memcpy(dir, path, len);
-            dir[len] = '\0';
-            snprintf(full, sizeof full, "%s/%s", dir, prog);
-            if (access(full, X_OK) == 0)
-                return 1;
-        }
-        path = colon ? colon + 1 : NULL;
-    }
-    return 0;
-}
 
 /* the plot script: $NORMSIM_PLOTS/<name>, else <dir of the executable>/../plots/<name>,
  * else plots/<name> under the current directory */
@@ -136,38 +112,26 @@ static int find_script(const char *name, char *out, size_t n)
     return access(out, R_OK) == 0;
 }
 
-/* run gnuplot -e VARS SCRIPT with its stdout sent to stderr (stdout is for results) */
-static int run_gnuplot(const char *vars, const char *script)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        dup2(2, 1);
-        execlp("gnuplot", "gnuplot", "-e", vars, script, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-/* out.png and out.svg from script with vars (out= and fmt= are appended); -1 on failure */
+/* out.png and out.svg by gnuplot -e "VARS; out=...; fmt=..." SCRIPT, each written to a
+ * temporary name and committed (sim/base/atomic_file.h); -1 on failure */
 static int figure(const char *script, const char *vars, const char *out)
 {
     static const char *fmts[] = {"png", "svg"};
-    char final[PATH_MAX + 8], tmp[PATH_MAX + 16], all[3 * PATH_MAX];
+    char final[PATH_MAX + 8], all[3 * PATH_MAX];
+    ns_err ignore;
     for (int i = 0; i < 2; i++) {
+        atomic_file a;
         snprintf(final, sizeof final, "%s.%s", out, fmts[i]);
-        snprintf(tmp, sizeof tmp, "%s.tmp", final);
-        snprintf(all, sizeof all, "%s; out='%s'; fmt='%s'", vars, tmp, fmts[i]);
-        if (run_gnuplot(all, script) != 0 || rename(tmp, final) != 0) {
-            remove(tmp);
+        if (atomic_reserve(&a, final, &ignore) != NS_OK)
+            return -1;
+        snprintf(all, sizeof all, "%s; out='%s'; fmt='%s'", vars, a.tmp, fmts[i]);
+        const char *args[] = {"-e", all, script, NULL};
+        if (gnuplot_run(gnuplot_program(), args, NULL, 0) != 0) {
+            atomic_abort(&a);
             return -1;
         }
+        if (atomic_commit(&a, &ignore) != NS_OK)
+            return -1;
     }
     return 0;
 }
@@ -176,8 +140,13 @@ static int figure(const char *script, const char *vars, const char *out)
 static void figures(const char *dir, const screen_result *rs, int n)
 {
     char one[PATH_MAX], all[PATH_MAX], vars[3 * PATH_MAX], name[80], out[PATH_MAX + 96];
-    if (!on_path("gnuplot")) {
-        fprintf(stderr, "normsim: notice: gnuplot not found on PATH: wrote the data, no figures\n");
+    const char *gp = gnuplot_program();
+    if (!gnuplot_found(gp)) {
+        if (strcmp(gp, GNUPLOT_DEFAULT) == 0)
+            fprintf(stderr, "normsim: notice: gnuplot not found on PATH: wrote the data, no figures\n");
+        else
+            fprintf(stderr, "normsim: notice: gnuplot not found ('%s', from NORMSIM_GNUPLOT): wrote the "
+                    "data, no figures\n", gp);
         return;
     }
     if (!find_script("screen.gp", one, sizeof one) || !find_script("screen_all.gp", all, sizeof all)) {

@@ -3,6 +3,7 @@
 #include "sim/screen/screen.h"
 #include "sim/model/arch.h"
 #include "sim/diag/diag_report.h"
+#include "sim/base/csv.h"
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stddef.h>
@@ -286,7 +287,6 @@ static void csv_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static void csv_num(FILE *out, double v) { isnan(v) ? fputs(",", out) : fprintf(out, ",%.17g", v); }
 
 static void write_csv(FILE *out, const screen_result *rs, int n)
 {
@@ -373,13 +373,12 @@ int screen_write_measurements(FILE *out, const screen_result *rs, int n)
 
 /* ---- json ---- */
 
-static cJSON *jnum(double v) { return isnan(v) || isinf(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v); }
 
 static cJSON *jarray(const double *v, int n)
 {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; v && i < n; i++)
-        cJSON_AddItemToArray(a, jnum(v[i]));
+        cJSON_AddItemToArray(a, json_num_or_null(v[i]));
     return a;
 }
 
@@ -392,12 +391,12 @@ static cJSON *probe_json(const screen_result *r, int s, int i)
     cJSON_AddStringToObject(o, "input", screen_input_name(i));
     cJSON_AddNumberToObject(o, "declared_k", p->declared_k);
     cJSON_AddNumberToObject(o, "measured_k", p->measured_k);
-    cJSON_AddItemToObject(o, "cos_angle", jnum(p->cos_angle));
-    cJSON_AddItemToObject(o, "rayleigh_rel", jnum(p->rayleigh_rel));
-    cJSON_AddItemToObject(o, "kernel_rel", jnum(p->floor_rel));
-    cJSON_AddItemToObject(o, "next_rel", jnum(p->live_rel));
-    cJSON_AddItemToObject(o, "cos_ones", jnum(p->cos_ones));
-    cJSON_AddItemToObject(o, "cos_ginv", jnum(p->cos_ginv));
+    cJSON_AddItemToObject(o, "cos_angle", json_num_or_null(p->cos_angle));
+    cJSON_AddItemToObject(o, "rayleigh_rel", json_num_or_null(p->rayleigh_rel));
+    cJSON_AddItemToObject(o, "kernel_rel", json_num_or_null(p->floor_rel));
+    cJSON_AddItemToObject(o, "next_rel", json_num_or_null(p->live_rel));
+    cJSON_AddItemToObject(o, "cos_ones", json_num_or_null(p->cos_ones));
+    cJSON_AddItemToObject(o, "cos_ginv", json_num_or_null(p->cos_ginv));
     cJSON_AddStringToObject(o, "status", screen_status_name(p->status));
     cJSON_AddItemToObject(o, "eigenvalues", jarray(p->eig, d));
     cJSON *b = cJSON_AddArrayToObject(o, "kernel_basis");
@@ -417,16 +416,16 @@ static cJSON *model_json(const screen_result *r, int a)
     cJSON_AddNumberToObject(o, "layers", d->layers);
     cJSON_AddNumberToObject(o, "predicted_k", d->predicted_k);
     cJSON_AddNumberToObject(o, "dead", d->dead);
-    cJSON_AddItemToObject(o, "cos", jnum(d->cos));
-    cJSON_AddItemToObject(o, "rayleigh_rel", jnum(d->rayleigh_rel));
-    cJSON_AddItemToObject(o, "lambda_min", jnum(d->lam_min));
-    cJSON_AddItemToObject(o, "lambda_max", jnum(d->lam_max));
+    cJSON_AddItemToObject(o, "cos", json_num_or_null(d->cos));
+    cJSON_AddItemToObject(o, "rayleigh_rel", json_num_or_null(d->rayleigh_rel));
+    cJSON_AddItemToObject(o, "lambda_min", json_num_or_null(d->lam_min));
+    cJSON_AddItemToObject(o, "lambda_max", json_num_or_null(d->lam_max));
     cJSON_AddStringToObject(o, "verdict", verdict_name(d->verdict));
     cJSON *sig = cJSON_AddArrayToObject(o, "sigma_min"), *rat = cJSON_AddArrayToObject(o, "sigma_ratio");
     for (int l = 0; d->sigma_min && l <= d->layers; l++) {
-        cJSON_AddItemToArray(sig, jnum(d->sigma_min[l]));
+        cJSON_AddItemToArray(sig, json_num_or_null(d->sigma_min[l]));
         if (l > 0)
-            cJSON_AddItemToArray(rat, jnum(d->sigma_min[l] / d->sigma_min[l - 1]));
+            cJSON_AddItemToArray(rat, json_num_or_null(d->sigma_min[l] / d->sigma_min[l - 1]));
     }
     cJSON_AddItemToObject(o, "eigenvalues", jarray(d->eig, d->d));
     return o;
@@ -467,8 +466,7 @@ static cJSON *scheme_json(const screen_result *r)
             cJSON_AddStringToObject(x, "precision", "bf16");
             cJSON_AddNumberToObject(x, "val_loss_init", s->val_loss_init);
             cJSON_AddNumberToObject(x, "val_loss", s->val_loss);
-            cJSON_AddItemToObject(x, "deepening", isfinite(s->deepening) ? cJSON_CreateNumber(s->deepening)
-                                                                          : cJSON_CreateNull());
+            cJSON_AddItemToObject(x, "deepening", json_num_or_null(s->deepening));
             cJSON_AddNumberToObject(x, "dead_init", s->dead_init);
             cJSON_AddNumberToObject(x, "dead_end", s->dead_end);
             cJSON_AddItemToArray(tr, x);

@@ -2,6 +2,7 @@
 #include "sim/train/train.h"
 #include "sim/model/backward.h"
 #include "sim/train/train_state.h"
+#include "sim/train/track.h"
 #include "sim/data/corpus.h"
 #include "sim/diag/diag.h"
 #include "sim/model/loss.h"
@@ -128,18 +129,6 @@ static void gain_spread(const ns_model *m, double s[3])
     }
 }
 
-static void track_header(FILE *f, int L)
-{
-    fputs("step,lr,train_loss,val_loss,precision,tokens,predicted_k,cos,cos_ones,rayleigh_rel,dead", f);
-    for (int i = 0; i < 8; i++)
-        fprintf(f, ",eig%d_rel", i);
-    for (int l = 0; l <= L; l++)
-        fprintf(f, ",sigma_min.%d", l);
-    fputs(",g_min,g_max,g_logstd,verdict\n", f);
-}
-
-static void csv_num(FILE *f, double v) { isnan(v) ? fputs(",", f) : fprintf(f, ",%.10g", v); }
-
 /* the diagnostic on the probe set at every tracked precision, one CSV row each */
 static int track(trainer *t, long step, double lr, double train_loss, double val_loss,
                  train_result *res, ns_err *e)
@@ -157,22 +146,8 @@ static int track(trainer *t, long step, double lr, double train_loss, double val
         int rc = diag_run(&view, &d, &r, e);
         if (rc)
             return rc;
-        fprintf(t->track, "%ld", step);
-        csv_num(t->track, lr);
-        csv_num(t->track, train_loss);
-        csv_num(t->track, val_loss);
-        fprintf(t->track, ",%s,%ld,%d", precision_name(view.prec), r.tokens, r.predicted_k);
-        csv_num(t->track, r.cos);
-        csv_num(t->track, r.cos_ones);
-        csv_num(t->track, r.rayleigh_rel);
-        fprintf(t->track, ",%d", r.dead);
-        for (int k = 0; k < 8; k++)
-            csv_num(t->track, k < r.d ? r.eig[k] / r.lam_max : NAN);
-        for (int l = 0; l <= r.layers; l++)
-            csv_num(t->track, r.sigma_min[l]);
-        for (int k = 0; k < 3; k++)
-            csv_num(t->track, gs[k]);
-        fprintf(t->track, ",%s\n", verdict_name(r.verdict));
+        track_point p = {step, lr, train_loss, val_loss, precision_name(view.prec), {gs[0], gs[1], gs[2]}};
+        track_write_row(t->track, &p, &r);
         if (res) {
             if (step == 0 || isnan(res->cos_init[i])) {
                 res->cos_init[i] = r.cos;
@@ -268,28 +243,6 @@ static int resume_state(trainer *t, long *step, ns_err *e)
     return rc;
 }
 
-/* keep track.csv rows of steps <= step (a killed run may have written later ones) */
-static int truncate_track(const char *path, long step, ns_err *e)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NS_OK;
-    char tmp[4200], line[65536];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *o = fopen(tmp, "w");
-    if (!o) {
-        fclose(f);
-        return ns_fail(e, NS_ERUN, "cannot write %s", tmp);
-    }
-    for (int first = 1; fgets(line, sizeof line, f); first = 0)
-        if (first || strtol(line, NULL, 10) <= step)
-            fputs(line, o);
-    fclose(f);
-    if (fclose(o) != 0 || rename(tmp, path) != 0)
-        return ns_fail(e, NS_ERUN, "cannot rewrite %s", path);
-    return NS_OK;
-}
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -372,14 +325,14 @@ static int open_track(trainer *t, long start, ns_err *e)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/track.csv", t->o->out);
-    int rc = start > 0 ? truncate_track(path, start, e) : NS_OK;
+    int rc = start > 0 ? track_truncate(path, start, e) : NS_OK;
     if (rc)
         return rc;
     t->track = fopen(path, start > 0 ? "a" : "w");
     if (!t->track)
         return ns_fail(e, NS_EUSAGE, "cannot write %s: %s", path, strerror(errno));
     if (start == 0)
-        track_header(t->track, t->m->cfg.layers);
+        track_write_header(t->track, t->m->cfg.layers);
     return NS_OK;
 }
 

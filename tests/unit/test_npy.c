@@ -175,17 +175,11 @@ static void test_headers(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/ns_test_npy_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    if (!check_tmpdir(dir, sizeof dir, "npy"))
         return 1;
-    }
     test_write_read();
     test_writer_errors();
     test_headers();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    check_rmtree(dir);
     return check_summary("npy");
 }

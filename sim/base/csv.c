@@ -1,0 +1,14 @@
+/* csv.c - CSV number cells (see csv.h). */
+#include "sim/base/csv.h"
+#include <math.h>
+
+/* ",%.<digits>g" of v; "," for NaN */
+void csv_num_digits(FILE *out, double v, int digits)
+{
+    if (isnan(v))
+        fputc(',', out);
+    else
+        fprintf(out, ",%.*g", digits, v);
+}
+
+void csv_num(FILE *out, double v) { csv_num_digits(out, v, CSV_DIGITS); }
