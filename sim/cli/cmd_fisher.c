@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char fisher_help[] =
     "usage: normsim fisher [model options | --checkpoint PATH ...] [options]\n"
@@ -39,7 +40,7 @@ static const char fisher_help[] =
     "  --tensors REGEX      only the weights whose name matches (POSIX extended regex)\n"
     "  --data SPEC          token source: uniform | zipf[:S] (default uniform)\n"
     "  --step H             finite-difference step: ||h D|| = H ||W||_F (default 1e-3)\n"
-    "  --threshold T        DEAD if max F(dead) <= T mean F(random) (default 1e-16)\n"
+    "  --threshold T        DEAD if max F(dead) <= T mean F(random) (default 1e-12)\n"
     "  --lora-rank R        LoRA guard: the rank of the top-R right singular directions of dL/dW\n"
     "                       spent on span(p), before and after projecting p out (default 0: off)\n"
     "  --save-dir DIR       write the tokens and every direction as .npy into DIR (must exist)\n"
@@ -108,7 +109,7 @@ static int parse(int argc, char **argv, fisher_cli *c, ns_err *e)
 {
     memset(c, 0, sizeof *c);
     model_opts_default(&c->mo);
-    c->fo = (fisher_opts){.tokens = 512, .K = 4, .step = 1e-3, .threshold = 1e-16, .progress = 1};
+    c->fo = (fisher_opts){.tokens = 512, .K = 4, .step = 1e-3, .threshold = 1e-12, .progress = 1};
     c->heads = c->seq = -1;
     c->format = FORMAT_TABLE;
     const int ckpt = has_checkpoint(argc, argv);
@@ -130,6 +131,9 @@ static int parse(int argc, char **argv, fisher_cli *c, ns_err *e)
         return ns_fail(e, NS_EUSAGE, "--config and --no-config apply only with --checkpoint");
     if (c->config && c->no_config)
         return ns_fail(e, NS_EUSAGE, "--config and --no-config exclude each other");
+    struct stat st;
+    if (c->fo.save_dir && (stat(c->fo.save_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return ns_fail(e, NS_EUSAGE, "--save-dir %s: not an existing folder", c->fo.save_dir);
     c->fo.seed = c->mo.seed;
     return NS_OK;
 }

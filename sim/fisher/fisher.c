@@ -500,7 +500,7 @@ int fisher_run(ns_model *m, const fisher_opts *o, fisher_result *r, ns_err *e)
     if (!rc && o->save_dir)
         rc = fisher_save(&s, &all, e);
     long dirs = 0;
-    for (int i = 0; i < s.n; i++)
+    for (int i = 0; !rc && i < s.n; i++)
         dirs += (s.jobs[i].t.k > 0 ? 2 : 1) * o->K;
     s.total = dirs * ((nseq + Bc - 1) / Bc);
     progress_start(&s.pb, "fisher", o->progress);

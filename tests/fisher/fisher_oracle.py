@@ -11,7 +11,7 @@ forward-mode AD (torch.autograd.forward_ad) gives dz = d logits along D exactly 
     emp(D) = mean over rows with a next-token target of (sum_k pi_k dz_k - dz_target)^2
 compared with normsim's JSON (finite differences, Richardson over h and h/2):
     random direction:  |F_c - F_torch| / F_torch <= 1e-8 (also emp), and the error is
-                       within normsim's own stated bound fd_rel_err (+ 1e-12 rounding)
+                       within normsim's own truncation estimate fd_rel_err (+ 1e-10 for rounding)
     dead direction:    DEAD in C  -> torch's F(dead) / F(random) <= 1e-24 (exact JVP: rounding)
                        NOT DEAD   -> |F_c - F_torch| / F_torch <= 1e-8
 Last line: "fisher-oracle: N passed, N failed".
@@ -126,7 +126,7 @@ def run_case(normsim, tmp, name, arch, opts, regex):
 
     Fr, er, gr = torch_fisher(s, W, inp, tname, bname, *load("random"))
     Fc, ec = row["random"]["F_mean"], row["random"]["empirical"]
-    bound = row["random"]["fd_rel_err"] + 1e-12
+    bound = row["random"]["fd_rel_err"] + 1e-10  # + rounding (u / h ~ 1e-13, amplified)
     check(name, rel(Fc, Fr) <= TOL, f"random F: normsim {Fc:.17g}, torch {Fr:.17g}, rel {rel(Fc, Fr):.3g}")
     check(name, rel(ec, er) <= TOL, f"random emp: normsim {ec:.17g}, torch {er:.17g}, rel {rel(ec, er):.3g}")
     check(name, rel(Fc, Fr) <= bound, f"FD error {rel(Fc, Fr):.3g} above normsim's bound {bound:.3g}")
