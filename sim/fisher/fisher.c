@@ -209,7 +209,7 @@ static void softmax_rows(double *x, int rows, int V)
     }
 }
 
-int fisher_chunk(fstate *s, const ns_batch *b, const int *target)
+static int fisher_chunk(fstate *s, const ns_batch *b, const int *target)
 {
     const int rows = model_logit_rows(s->m, b->B, b->T);
     tap_sink sink = {py_sink, s};
