@@ -40,6 +40,7 @@ static const command commands[] = {
     {"screen", cmd_screen},
     {"inspect", cmd_inspect},
     {"demo", cmd_demo},
+    {"fisher", cmd_fisher},
 };
 
 int cli_error(const ns_err *e)
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     ns_err e;
-    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train, screen, inspect, demo; "
+    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train, screen, inspect, demo, fisher; "
             "see normsim --help)", cmd);
     return cli_error(&e);
 }
