@@ -38,6 +38,17 @@ const char *ckpt_import_archs(void);
 int ckpt_import(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused,
                 char *unused_name, size_t name_len, ns_err *e);
 
+/* *cfg = config_path parsed, else the config.json next to checkpoint (ckpt_find_config)
+ * unless no_config, else NULL (cJSON_Delete it); the path read goes to used (may be NULL).
+ * Both config_path and no_config: bad usage. */
+int ckpt_load_config(const char *checkpoint, const char *config_path, int no_config, cJSON **cfg,
+                     char *used, size_t n, ns_err *e);
+/* A checkpoint file, index or folder into m as `diagnose --checkpoint` loads it: config.json
+ * from config_path, else found next to it (ckpt_find_config) unless no_config (o->config
+ * is ignored); tensors the import does not use are said in one warning on stderr. */
+int ckpt_load(const char *path, const char *config_path, int no_config, const ckpt_opts *o,
+              ns_model *m, ns_err *e);
+
 /* The Hugging Face part of ckpt_import (checkpoint.c). */
 int ckpt_import_hf(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused, char *unused_name,
                    size_t name_len, ns_err *e);
@@ -53,6 +64,9 @@ int ckpt_find_config(const char *checkpoint, char *buf, size_t n);
  * their JSON text). */
 int model_save_safetensors(const ns_model *m, const char *path, const char *metadata_json_or_NULL,
                            ns_err *e);
+/* every model tensor of m from the open set s (shapes and dtypes checked for all first);
+ * s holds nothing else but "optim.*" */
+int model_load_set(ns_model *m, const st_set *s, ns_err *e);
 /* Fill an already created model's tensors from path: every tensor must be present with
  * its shape (vectors as (n,) or (1, n)) and a float dtype, and the file must hold no
  * other tensor (but "optim.*"). */

@@ -1,5 +1,5 @@
 /* model_file.c - normsim's own safetensors checkpoints (every tensor under its normsim
- * name, the config as JSON in the metadata), the import entry point, and config.json. */
+ * name, the config as JSON in the metadata); the import entry is import.c. */
 #include "sim/checkpoint/checkpoint.h"
 #include "sim/model/config_json.h"
 #include <math.h>
@@ -74,8 +74,7 @@ int model_save_safetensors(const ns_model *m, const char *path, const char *meta
     return rc;
 }
 
-/* every model tensor from s (shape and dtype checked for all first); nothing else in s */
-static int load_own(ns_model *m, const st_set *s, ns_err *e)
+int model_load_set(ns_model *m, const st_set *s, ns_err *e)
 {
     int rc = NS_OK;
     const st_tensor **src = calloc((size_t)m->n_tensors + 1, sizeof *src);
@@ -102,50 +101,7 @@ int model_load_safetensors(ns_model *m, const char *path, ns_err *e)
     int rc = st_set_open(&s, path, e);
     if (rc)
         return rc;
-    rc = load_own(m, &s, e);
+    rc = model_load_set(m, &s, e);
     st_set_close(&s);
     return rc;
-}
-
-int ckpt_import(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused, char *unused_name,
-                size_t name_len, ns_err *e)
-{
-    if (unused)
-        *unused = 0;
-    if (unused_name && name_len)
-        unused_name[0] = '\0';
-    if (!st_set_meta(s, NORMSIM_META_KEY))
-        return ckpt_import_hf(s, o, m, unused, unused_name, name_len, e);
-    ns_config c;
-    int rc = ckpt_normsim_config(s, &c, e);
-    if (!rc && o->arch && strcmp(o->arch, c.arch) != 0)
-        rc = ns_fail(e, NS_EUSAGE, "--arch %s, but %s is a normsim %s checkpoint", o->arch, s->path, c.arch);
-    if (!rc && o->seq > 0 && o->seq != c.seq)
-        rc = ns_fail(e, NS_EUSAGE, "--seq cannot change a normsim checkpoint's seq (%d)", c.seq);
-    if (rc || (rc = model_create(m, &c, e)))
-        return rc;
-    if ((rc = load_own(m, s, e)))
-        model_free(m);
-    else
-        m->prec = o->prec;
-    return rc;
-}
-
-/* ---- config.json ---- */
-
-int ckpt_find_config(const char *checkpoint, char *buf, size_t n)
-{
-    struct stat sb;
-    if (stat(checkpoint, &sb) != 0)
-        return 0;
-    if (S_ISDIR(sb.st_mode))
-        snprintf(buf, n, "%s/config.json", checkpoint);
-    else {
-        const char *slash = strrchr(checkpoint, '/');
-        if (slash)
-            snprintf(buf, n, "%.*sconfig.json", (int)(slash - checkpoint + 1), checkpoint);
-        else
-            snprintf(buf, n, "config.json");
-    }
-    return stat(buf, &sb) == 0 && S_ISREG(sb.st_mode);
 }

@@ -56,45 +56,25 @@ typedef struct {
 
 static int take_fisher(arg_iter *it, fisher_cli *c, ns_err *e)
 {
-    static const char *names[] = {"--tensors", "--data", "--save-dir", "--checkpoint", "--config"};
-    const char **slots[] = {&c->fo.tensors, &c->fo.data, &c->fo.save_dir, &c->checkpoint, &c->config};
-    const char *v;
-    int r = arg_strings(it, names, slots, 5, e);
-    if (r)
-        return r;
-    if (arg_flag(it, "--no-config"))
-        return c->no_config = 1;
-    if ((r = arg_value(it, "--tokens", &v, e)) != 0)
-        return r < 0 || parse_long(v, "--tokens", 1, 100000000L, &c->fo.tokens, e) ? -1 : 1;
-    if ((r = arg_value(it, "--directions", &v, e)) != 0)
-        return r < 0 || parse_int(v, "--directions", 1, 1000, &c->fo.K, e) ? -1 : 1;
-    if ((r = arg_value(it, "--step", &v, e)) != 0)
-        return r < 0 || parse_double(v, "--step", 1e-8, 0.1, &c->fo.step, e) ? -1 : 1;
-    if ((r = arg_value(it, "--threshold", &v, e)) != 0)
-        return r < 0 || parse_double(v, "--threshold", 0.0, 1.0, &c->fo.threshold, e) ? -1 : 1;
-    if ((r = arg_value(it, "--lora-rank", &v, e)) != 0)
-        return r < 0 || parse_int(v, "--lora-rank", 1, 16384, &c->fo.lora_rank, e) ? -1 : 1;
-    if ((r = arg_value(it, "--format", &v, e)) != 0)
-        return r < 0 || report_format_parse(v, &c->format, e) ? -1 : 1;
-    return 0;
+    const arg_spec opts[] = {
+        ARG_S("--tensors", &c->fo.tensors), ARG_S("--data", &c->fo.data), ARG_S("--save-dir", &c->fo.save_dir),
+        ARG_S("--checkpoint", &c->checkpoint), ARG_S("--config", &c->config),
+        ARG_F("--no-config", &c->no_config), ARG_L("--tokens", &c->fo.tokens, 1, 100000000L),
+        ARG_I("--directions", &c->fo.K, 1, 1000), ARG_D("--step", &c->fo.step, 1e-8, 0.1),
+        ARG_D("--threshold", &c->fo.threshold, 0.0, 1.0), ARG_I("--lora-rank", &c->fo.lora_rank, 1, 16384),
+        ARG_C("--format", &c->format, arg_parse_format),
+    };
+    return arg_table(it, opts, ARG_N(opts), e);
 }
 
 /* the options diagnose --checkpoint shares with the model options */
 static int take_ckpt(arg_iter *it, fisher_cli *c, ns_err *e)
 {
-    const char *v;
-    int r;
-    if ((r = arg_value(it, "--arch", &v, e)) != 0)
-        return r < 0 ? -1 : (c->ckpt_arch = v, 1);
-    if ((r = arg_value(it, "--heads", &v, e)) != 0)
-        return r < 0 || parse_int(v, "--heads", 1, 16384, &c->heads, e) ? -1 : 1;
-    if ((r = arg_value(it, "--seq", &v, e)) != 0)
-        return r < 0 || parse_int(v, "--seq", 1, 65536, &c->seq, e) ? -1 : 1;
-    if ((r = arg_value(it, "--seed", &v, e)) != 0)
-        return r < 0 || parse_u64(v, "--seed", &c->mo.seed, e) ? -1 : 1;
-    if ((r = arg_value(it, "--precision", &v, e)) != 0)
-        return r < 0 || precision_parse(v, &c->prec, e) ? -1 : 1;
-    return 0;
+    const arg_spec opts[] = {
+        ARG_S("--arch", &c->ckpt_arch), ARG_I("--heads", &c->heads, 1, 16384), ARG_I("--seq", &c->seq, 1, 65536),
+        ARG_U("--seed", &c->mo.seed), ARG_C("--precision", &c->prec, arg_parse_precision),
+    };
+    return arg_table(it, opts, ARG_N(opts), e);
 }
 
 static int has_checkpoint(int argc, char **argv)
@@ -138,29 +118,11 @@ static int parse(int argc, char **argv, fisher_cli *c, ns_err *e)
     return NS_OK;
 }
 
-/* the checkpoint through ckpt_import, with config.json found as diagnose --checkpoint does */
+/* the checkpoint as diagnose --checkpoint loads it */
 static int load_checkpoint(const fisher_cli *c, ns_model *m, ns_err *e)
 {
-    char cfg_path[4096], unused_name[256];
-    cJSON *cfg = NULL;
-    st_set s;
-    int unused = 0, rc = NS_OK;
-    if (c->config)
-        rc = json_load_file(c->config, &cfg, e);
-    else if (!c->no_config && ckpt_find_config(c->checkpoint, cfg_path, sizeof cfg_path))
-        rc = json_load_file(cfg_path, &cfg, e);
-    if (rc || (rc = st_set_open(&s, c->checkpoint, e))) {
-        cJSON_Delete(cfg);
-        return rc;
-    }
-    ckpt_opts co = {c->ckpt_arch, cfg, c->heads, c->seq, c->prec};
-    rc = ckpt_import(&s, &co, m, &unused, unused_name, sizeof unused_name, e);
-    if (!rc && unused > 0)
-        fprintf(stderr, "normsim: warning: %s: %d tensor%s not used by the %s import (e.g. '%s')\n", s.path,
-                unused, unused == 1 ? "" : "s", m->cfg.arch, unused_name);
-    st_set_close(&s);
-    cJSON_Delete(cfg);
-    return rc;
+    ckpt_opts co = {c->ckpt_arch, NULL, c->heads, c->seq, c->prec};
+    return ckpt_load(c->checkpoint, c->config, c->no_config, &co, m, e);
 }
 
 int cmd_fisher(int argc, char **argv)

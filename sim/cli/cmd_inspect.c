@@ -375,18 +375,6 @@ static int write_direction(const char *path, const norm_facts *f, ns_err *e)
                      : npy_write_as(path, NUM_F64, f->P, 2, shape, e);
 }
 
-static int open_config(inspect_opts *o, char *path, size_t n, cJSON **cfg, ns_err *e)
-{
-    *cfg = NULL;
-    if (o->config && o->no_config)
-        return ns_fail(e, NS_EUSAGE, "--config and --no-config exclude each other");
-    if (o->config)
-        snprintf(path, n, "%s", o->config);
-    else if (o->no_config || !ckpt_find_config(o->checkpoint, path, n))
-        return NS_OK;
-    return json_load_file(path, cfg, e);
-}
-
 /* facts of every norm layer (all: r->n entries) and of the final norm (*fin: one of them, or
  * *nonparam for a non-parametric final norm) */
 static int collect_facts(const st_set *s, const scan_result *r, const inspect_opts *o, norm_facts *all,
@@ -429,7 +417,8 @@ static int inspect(inspect_opts *o, ns_err *e)
     cJSON *cfg;
     st_set s;
     scan_result r;
-    int rc = open_config(o, cfg_path, sizeof cfg_path, &cfg, e);
+    int rc = ckpt_load_config(o->checkpoint, o->config, o->no_config, &cfg, cfg_path, sizeof cfg_path,
+                              e);
     if (rc)
         return rc;
     if ((rc = st_set_open(&s, o->checkpoint, e))) {

@@ -218,15 +218,10 @@ static int load_vector(const char *spec, const char *what, uint64_t d, double **
 static int gamma_from_checkpoint(const acts_opts *o, const char *path, uint64_t d, norm_given *ng,
                                  ns_err *e)
 {
-    char cfg_path[4096];
-    cJSON *cfg = NULL;
+    cJSON *cfg;
     st_set s;
     scan_result r;
-    int rc = NS_OK;
-    if (o->config)
-        rc = json_load_file(o->config, &cfg, e);
-    else if (!o->no_config && ckpt_find_config(path, cfg_path, sizeof cfg_path))
-        rc = json_load_file(cfg_path, &cfg, e);
+    int rc = ckpt_load_config(path, o->config, o->no_config, &cfg, NULL, 0, e);
     if (rc || (rc = st_set_open(&s, path, e))) {
         cJSON_Delete(cfg);
         return rc;

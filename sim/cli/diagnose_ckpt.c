@@ -133,26 +133,8 @@ static int run(const ckpt_diag_opts *o, const ns_model *m, double thr, diag_repo
 
 static int load_model(const ckpt_diag_opts *o, ns_model *m, ns_err *e)
 {
-    char cfg_path[4096], unused_name[256];
-    cJSON *cfg = NULL;
-    st_set s;
-    int unused = 0, rc = NS_OK;
-    if (o->config)
-        rc = json_load_file(o->config, &cfg, e);
-    else if (!o->no_config && ckpt_find_config(o->checkpoint, cfg_path, sizeof cfg_path))
-        rc = json_load_file(cfg_path, &cfg, e);
-    if (rc || (rc = st_set_open(&s, o->checkpoint, e))) {
-        cJSON_Delete(cfg);
-        return rc;
-    }
-    ckpt_opts co = {o->arch, cfg, o->heads, o->seq, o->prec};
-    rc = ckpt_import(&s, &co, m, &unused, unused_name, sizeof unused_name, e);
-    if (!rc && unused > 0)
-        fprintf(stderr, "normsim: warning: %s: %d tensor%s not used by the %s import (e.g. '%s')\n",
-                s.path, unused, unused == 1 ? "" : "s", m->cfg.arch, unused_name);
-    st_set_close(&s);
-    cJSON_Delete(cfg);
-    return rc;
+    ckpt_opts co = {o->arch, NULL, o->heads, o->seq, o->prec};
+    return ckpt_load(o->checkpoint, o->config, o->no_config, &co, m, e);
 }
 
 int diagnose_checkpoint(int argc, char **argv)
