@@ -35,10 +35,13 @@ def _view(x):
         size = x.element_size()
         return x.data_ptr(), codes[x.dtype], tuple(x.shape), tuple(s * size for s in x.stride())
     if isinstance(x, np.ndarray):
+        if x.dtype.byteorder not in ("=", "|") and x.dtype.newbyteorder("=") in _NUMPY_DTYPES and \
+                x.dtype not in _NUMPY_DTYPES:
+            raise NormsimError("array dtype %s is %s: only native byte order is read (x.astype(x.dtype."
+                               "newbyteorder('=')))" % (x.dtype.str, "big-endian" if x.dtype.byteorder == ">"
+                                                        else "non-native"))
         if x.dtype not in _NUMPY_DTYPES:
             raise NormsimError("array dtype %s is not one of %s" % (x.dtype, _SUPPORTED))
-        if x.dtype.byteorder == ">":
-            raise NormsimError("array dtype %s is big-endian: only native byte order is read" % x.dtype.str)
         return x.ctypes.data, _NUMPY_DTYPES[x.dtype], x.shape, x.strides
     raise NormsimError("update() takes a numpy array or a CPU torch tensor, got %s" % type(x).__name__)
 
