@@ -30,6 +30,8 @@ def _view(x):
             raise NormsimError("the tensor has layout %s: only strided (dense) tensors are read" % x.layout)
         codes = {torch.float64: DTYPE_F64, torch.float32: DTYPE_F32, torch.float16: DTYPE_F16,
                  torch.bfloat16: DTYPE_BF16}
+        if getattr(x, "is_neg", None) and x.is_neg():
+            raise NormsimError("the tensor is a negated view (its memory holds -x): call .resolve_neg() first")
         if x.dtype not in codes:
             raise NormsimError("tensor dtype %s is not one of %s" % (str(x.dtype).replace("torch.", ""), _SUPPORTED))
         size = x.element_size()
@@ -119,7 +121,10 @@ class Covariance:
             self._h = None
 
     def __del__(self):
-        self.close()
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - at interpreter shutdown the library may be gone
+            pass
 
     def __enter__(self):
         return self

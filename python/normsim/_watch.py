@@ -14,13 +14,14 @@ def _torch():
 def _config_dict(model):
     """a Hugging Face model's config as a dict (None for a plain module)"""
     cfg = getattr(model, "config", None)
-    for attr in ("to_dict",):
-        if cfg is not None and callable(getattr(cfg, attr, None)):
-            try:
-                return json.loads(json.dumps(cfg.to_dict(), default=str))
-            except (TypeError, ValueError):
-                return None
-    return cfg if isinstance(cfg, dict) else None
+    if cfg is not None and callable(getattr(cfg, "to_dict", None)):
+        cfg = cfg.to_dict()
+    if not isinstance(cfg, dict):
+        return None
+    try:
+        return json.loads(json.dumps(cfg, default=str))
+    except (TypeError, ValueError):
+        return None
 
 
 def final_norm_name(model, norm=None):
@@ -89,9 +90,9 @@ class watch:
 
     def _resolve(self, modules):
         torch = _torch()
+        self.rule = "given with modules="
         if modules is None:
-            name, rule = final_norm_name(self.model, self.norm)
-            self.rule = rule
+            name, self.rule = final_norm_name(self.model, self.norm)
             modules = [name]
         if isinstance(modules, (str, torch.nn.Module)):
             modules = [modules]

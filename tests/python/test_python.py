@@ -312,6 +312,8 @@ def test_bad_input():
     if torch.cuda.is_available():
         raises(lambda: c.update(torch.zeros(10, 24, device="cuda")), "device 'cuda")
     raises(lambda: c.update(torch.zeros(10, 24).to_sparse()), "layout")
+    if hasattr(torch, "_neg_view"):
+        raises(lambda: c.update(torch._neg_view(torch.zeros(10, 24))), "negated view", "resolve_neg")
     raises(lambda: c.update([[0.0] * 24]), "numpy array or a CPU torch tensor", "list")
     nan = torch.zeros(10, 24)
     nan[7, 5] = float("nan")
