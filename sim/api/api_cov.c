@@ -62,8 +62,7 @@ int ns_cov_create(int d, ns_cov **out, char *msg, size_t msg_len)
         return to_buffer(&e, msg, msg_len);
     }
     *out = c;
-    msg && msg_len ? (void)(msg[0] = '\0') : (void)0;
-    return NS_OK;
+    return to_buffer(&e, msg, msg_len); /* NS_OK, msg "" */
 }
 
 void ns_cov_free(ns_cov *c)

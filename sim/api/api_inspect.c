@@ -192,8 +192,10 @@ int ns_inspect(const char *path, const char *config, const char *norm_kind, cons
     st_set s;
     scan_result r;
     *json = NULL;
-    if (!path)
-        return ns_fail(&e, NS_EUSAGE, "no checkpoint path given"), to_buffer(&e, msg, msg_len);
+    if (!path) {
+        ns_fail(&e, NS_EUSAGE, "no checkpoint path given");
+        return to_buffer(&e, msg, msg_len);
+    }
     if (open_config(path, config, cfg_path, sizeof cfg_path, &cfg, &e) || st_set_open(&s, path, &e)) {
         cJSON_Delete(cfg);
         return to_buffer(&e, msg, msg_len);
@@ -225,12 +227,15 @@ int ns_scan_names(int n, const char *const *names, const int64_t *sizes, const c
 {
     ns_err e = {0};
     *json = NULL;
-    if (n < 0 || (n > 0 && (!names || !sizes)))
-        return ns_fail(&e, NS_EUSAGE, "no tensor names given"), to_buffer(&e, msg, msg_len);
+    if (n < 0 || (n > 0 && (!names || !sizes))) {
+        ns_fail(&e, NS_EUSAGE, "no tensor names given");
+        return to_buffer(&e, msg, msg_len);
+    }
     cJSON *cfg = config_json ? cJSON_Parse(config_json) : NULL;
     if (config_json && !cJSON_IsObject(cfg)) {
         cJSON_Delete(cfg);
-        return ns_fail(&e, NS_EUSAGE, "the config is not a JSON object"), to_buffer(&e, msg, msg_len);
+        ns_fail(&e, NS_EUSAGE, "the config is not a JSON object");
+        return to_buffer(&e, msg, msg_len);
     }
     st_tensor *t = calloc((size_t)n + 1, sizeof *t);
     const st_tensor **tp = calloc((size_t)n + 1, sizeof *tp);
