@@ -18,6 +18,8 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 
 B        = build
 LIB      = $(B)/libnormsim.a
+# the same objects as a shared library with the C API of sim/api/normsim.h (python/normsim)
+SO       = $(B)/libnormsim.so
 BIN      = $(B)/normsim
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(B)/obj/%.o)
@@ -31,7 +33,7 @@ ASAN_OBJ = $(LIB_SRC:%.c=$(B)/asan/obj/%.o)
 ASAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 
 .PHONY: all deps test run repro bench install clean unit asan fuzz demo
-all: $(BIN) $(LIB) $(EXAMPLES)
+all: $(BIN) $(LIB) $(SO) $(EXAMPLES)
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -48,6 +50,10 @@ $(B)/obj/%.o: %.c
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
+
+$(SO): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libnormsim.so $^ -o $@ $(LDLIBS)
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -122,12 +128,21 @@ fuzz: deps $(FUZZ_OBJ) $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	  grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done' $(B)/fuzz/$$t.log | sed "s/^/  $$t: /"; \
 	done
 
-# build/normsim to $(PREFIX)/bin, the plugin header to $(PREFIX)/include/normsim
+# build/normsim to $(PREFIX)/bin, the plugin and API headers to $(PREFIX)/include/normsim,
+# libnormsim.so to $(PREFIX)/lib, the Python package to $(PYDIR) (Debian's python3 reads
+# $(PREFIX)/lib/python3.X/dist-packages for PREFIX=/usr/local), told where the .so is
 PREFIX ?= /usr/local
+PYDIR  ?= $(PREFIX)/lib/$(shell $(PYTHON) -c 'import sys; print("python%d.%d" % sys.version_info[:2])' 2>/dev/null || echo python3)/dist-packages
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/normsim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/normsim $(DESTDIR)$(PREFIX)/lib \
+	  $(DESTDIR)$(PYDIR)/normsim
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/normsim
 	install -m 644 norms/norm.h $(DESTDIR)$(PREFIX)/include/normsim/norm.h
+	install -m 644 sim/api/normsim.h $(DESTDIR)$(PREFIX)/include/normsim/normsim.h
+	install -m 755 $(SO) $(DESTDIR)$(PREFIX)/lib/libnormsim.so
+	install -m 644 python/normsim/*.py $(DESTDIR)$(PYDIR)/normsim/
+	printf '# written by make install\nLIBRARY = %s\n' "'$(PREFIX)/lib/libnormsim.so'" \
+	  > $(DESTDIR)$(PYDIR)/normsim/_installed.py
 
 clean:
 	rm -rf $(B)

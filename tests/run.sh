@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - every test suite, summed: unit tests, the same under ASan+UBSan, the CLI
-# suite and the PyTorch oracle. Each suite ends with "<suite>: N passed, N failed"; a
-# suite that crashes or prints no such line counts as one failure. The last line is the
-# total, and the exit status is non-zero if anything failed.
+# suite, the Python package (tests/python) and the PyTorch oracle. Each suite ends with
+# "<suite>: N passed, N failed"; a suite that crashes or prints no such line counts as one
+# failure. The last line is the total, and the exit status is non-zero if anything failed.
 set -u
 cd "$(dirname "$0")/.."
 export PYTHON=${PYTHON:-/usr/bin/python3}
@@ -45,6 +45,7 @@ run_suite train bash tests/cli/test_train.sh
 run_suite screen bash tests/screen/test_screen.sh
 run_suite demo bash tests/demo/test_demo.sh
 run_suite fisher bash tests/fisher/test_fisher.sh
+run_suite python bash tests/python/run.sh
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else
