@@ -56,7 +56,7 @@ typedef struct {
     const norm_layer *l;       /* NULL: the non-parametric final norm */
     const char *kind;          /* as classified; the facts assume layernorm-nobias when NULL */
     int d, final, one_plus;
-    double gmin, gmax, gmean, gstd, cos_ones, p_dot_b;
+    double gmin, gmax, gmean, gstd, glogstd, cos_ones, p_dot_b;
     int k, zeros, near;
     int zero_idx[8], near_idx[8];
     double *P;                 /* k x d */
@@ -99,7 +99,8 @@ static int parse(int argc, char **argv, inspect_opts *o, ns_err *e)
     return NS_OK;
 }
 
-/* min, max, mean, population std of g; exact and near zeros */
+/* min, max, mean, population std of g and of log|g| (over g_i != 0: the gain spread s of
+ * experiments/gain_law); exact and near zeros */
 static void gain_stats(norm_facts *f, const double *g, double tol)
 {
     double mx = 0.0, sum = 0.0, ss = 0.0;
@@ -115,6 +116,16 @@ static void gain_stats(norm_facts *f, const double *g, double tol)
     for (int i = 0; i < f->d; i++)
         ss += (g[i] - f->gmean) * (g[i] - f->gmean);
     f->gstd = sqrt(ss / f->d);
+    double ls = 0.0, lss = 0.0;
+    int nz = 0;
+    for (int i = 0; i < f->d; i++)
+        if (g[i] != 0.0) {
+            double lg = log(fabs(g[i]));
+            ls += lg;
+            lss += lg * lg;
+            nz++;
+        }
+    f->glogstd = nz ? sqrt(fmax(lss / nz - (ls / nz) * (ls / nz), 0.0)) : NAN;
     for (int i = 0; i < f->d; i++) {
         if (g[i] == 0.0 && f->zeros < 8)
             f->zero_idx[f->zeros] = i;
@@ -314,6 +325,7 @@ static cJSON *facts_json(const norm_facts *f, int with_direction)
     cJSON_AddItemToObject(o, "g_max", json_num_or_null(f->gmax));
     cJSON_AddItemToObject(o, "g_mean", json_num_or_null(f->gmean));
     cJSON_AddItemToObject(o, "g_std", json_num_or_null(f->gstd));
+    cJSON_AddItemToObject(o, "g_logstd", json_num_or_null(f->glogstd));
     cJSON_AddItemToObject(o, "cos_ones", json_num_or_null(f->cos_ones));
     cJSON_AddItemToObject(o, "p_dot_b", json_num_or_null(f->p_dot_b));
     cJSON_AddNumberToObject(o, "zeros", f->zeros);
