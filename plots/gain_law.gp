@@ -47,7 +47,9 @@ do for [p in precs] {
     do for [i = 1:words(archs)] {
         f = OUT . "/plotdata/pts_" . p . "_" . word(archs, i) . ".dat"
         if (system("test -s " . f . " && echo y") eq "y") {
-            cmd = add(cl(f, sprintf("using 1:2:($2/10**$4):($2*10**$4) with yerrorbars pt %d ps 1.2 lc rgb '%s' title '%s'", fp(i), pc(p), p . " " . word(archs, i)))) }
+            a = word(archs, i)
+            t = p . " " . a . (strstrt(" llama mistral qwen2 gemma t5 ", " " . a . " ") ? " (RMS control: F = {/Symbol l}_{min}/{/Symbol l}_{max})" : "")
+            cmd = add(cl(f, sprintf("using 1:2:($2/10**$4):($2*10**$4) with yerrorbars pt %d ps 1.2 lc rgb '%s' title '%s'", fp(i), pc(p), t))) }
     }
 }
 do for [j = 1:words(runs)] {

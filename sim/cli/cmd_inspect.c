@@ -7,6 +7,7 @@
 #include "sim/checkpoint/norm_scan.h"
 #include "sim/io/npy.h"
 #include "sim/diag/diag_report.h"
+#include "sim/diag/diag.h"
 #include "sim/base/csv.h"
 #include "norms/registry.h"
 #include <cjson/cJSON.h>
@@ -116,16 +117,7 @@ static void gain_stats(norm_facts *f, const double *g, double tol)
     for (int i = 0; i < f->d; i++)
         ss += (g[i] - f->gmean) * (g[i] - f->gmean);
     f->gstd = sqrt(ss / f->d);
-    double ls = 0.0, lss = 0.0;
-    int nz = 0;
-    for (int i = 0; i < f->d; i++)
-        if (g[i] != 0.0) {
-            double lg = log(fabs(g[i]));
-            ls += lg;
-            lss += lg * lg;
-            nz++;
-        }
-    f->glogstd = nz ? sqrt(fmax(lss / nz - (ls / nz) * (ls / nz), 0.0)) : NAN;
+    f->glogstd = diag_log_spread(g, f->d, 0.0);
     for (int i = 0; i < f->d; i++) {
         if (g[i] == 0.0 && f->zeros < 8)
             f->zero_idx[f->zeros] = i;

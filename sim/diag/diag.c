@@ -240,6 +240,20 @@ static int residual_sigmas(const ns_model *m, const tap_covs *tc, double *A, dou
     return NS_OK;
 }
 
+double diag_log_spread(const double *w, int n, double shift)
+{
+    double sum = 0.0, sum2 = 0.0;
+    int nz = 0;
+    for (int i = 0; i < n; i++)
+        if (w[i] + shift != 0.0) {
+            double lg = log(fabs(w[i] + shift));
+            sum += lg;
+            sum2 += lg * lg;
+            nz++;
+        }
+    return nz ? sqrt(fmax(sum2 / nz - (sum / nz) * (sum / nz), 0.0)) : NAN;
+}
+
 void diag_gain_spread(const ns_model *m, double s[3])
 {
     s[0] = s[1] = s[2] = NAN;
@@ -250,17 +264,14 @@ void diag_gain_spread(const ns_model *m, double s[3])
             continue;
         const double *p = m->norm_final + norm_param_offset(o, m->cfg.d, k);
         int n = o->params[k].per_channel ? m->cfg.d : 1;
-        double mn = INFINITY, mx = -INFINITY, sum = 0, sum2 = 0;
+        double shift = role == NORM_GAIN_1P ? 1.0 : 0.0;
+        s[0] = INFINITY;
+        s[1] = -INFINITY;
         for (int i = 0; i < n; i++) {
-            double g = p[i] + (role == NORM_GAIN_1P ? 1.0 : 0.0), lg = log(fabs(g));
-            mn = g < mn ? g : mn;
-            mx = g > mx ? g : mx;
-            sum += lg;
-            sum2 += lg * lg;
+            s[0] = fmin(s[0], p[i] + shift);
+            s[1] = fmax(s[1], p[i] + shift);
         }
-        s[0] = mn;
-        s[1] = mx;
-        s[2] = sqrt(fmax(sum2 / n - (sum / n) * (sum / n), 0.0));
+        s[2] = diag_log_spread(p, n, shift);
         return;
     }
 }

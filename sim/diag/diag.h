@@ -84,7 +84,11 @@ void diag_feed_close(diag_feed *f);
  * source); fills r (free with diag_report_free). */
 int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e);
 void diag_report_free(diag_report *r);
-/* min, max and std of log|g| over the final norm's gain (all NaN when it has no gain) */
+/* the gain spread s of a norm: the population std of log|g_i| over the g_i != 0, where
+ * g_i = w[i] + shift (shift 1 for a 1 + w scale, else 0); NaN when none */
+double diag_log_spread(const double *w, int n, double shift);
+/* min, max and the log spread (diag_log_spread) of the final norm's effective gain (1 + w
+ * for a 1 + w scale); all NaN when it has no gain */
 void diag_gain_spread(const ns_model *m, double s[3]);
 const char *verdict_name(verdict v);
 /* The verdict from the measured quantities (see diag.c for the rule). */
