@@ -16,6 +16,9 @@
 #   TOKENS    tokens (image models: rows) per run; N >> d = 128 (default 4096)
 #   SEED      the --seed of every run          (default 1)
 #   GAMMA_S   spread S of the random gains, g = exp(S z)   (default 0.5)
+#   LAW       the committed results of experiments/gain_law (C4's gain-spread law; default
+#             experiments/gain_law/results): read, not recomputed; LAW_RUNS of its grid
+#             runs are redone here and must match them
 # Run from the repository root (`make repro` does).
 set -euo pipefail
 
@@ -77,9 +80,24 @@ for arch in $ARCHS; do
 done
 t_runs=$(elapsed "$t0")
 
+# C4's law: precomputed (experiments/gain_law/run.sh, minutes); two of its runs redone here
+LAW=${LAW:-$HERE/../experiments/gain_law/results}
+LAW_RUNS=${LAW_RUNS:-"gpt2:bf16:1:1 bert:f16:0.5:2"}
+mkdir -p "$OUT/law_json"
+rm -f "$OUT"/law_json/*.json
+for spec in $LAW_RUNS; do
+  IFS=: read -r arch prec s seed <<<"$spec"
+  json="$OUT/law_json/${arch}_${prec}_s${s}_seed${seed}.json"
+  if ! "$BIN" diagnose --arch "$arch" --precision "$prec" --gamma "random:$s" --tokens 2048 \
+         --seed "$seed" --format json >"$json.tmp" 2>/dev/null; then
+    echo "run.sh: normsim failed for the law run $spec" >&2; rm -f "$json.tmp"; exit 1
+  fi
+  mv "$json.tmp" "$json"
+done
+
 # Tables, plot data and the claim checks. Keep its status; draw the plots regardless.
 status=0
-LINEUP_LN="$LINEUP_LN" LINEUP_RMS="$LINEUP_RMS" EXTRAS="$EXTRAS" \
+LINEUP_LN="$LINEUP_LN" LINEUP_RMS="$LINEUP_RMS" EXTRAS="$EXTRAS" LAW_RESULTS="$LAW" \
   "$PYTHON" "$HERE/table.py" "$OUT" || status=$?
 if [ ! -f "$OUT/plotdata/archs.txt" ]; then
   echo "run.sh: table.py wrote no plot data (status $status)" >&2

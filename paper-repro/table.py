@@ -40,7 +40,9 @@ TOL_F64 = 1e-10          # "10 decimals": |cos| >= 1 - 1e-10
 TOL_BF16 = 1e-4          # "4 decimals":  |cos| >= 1 - 1e-4
 TOL_BF16_ROUNDED = 5e-5  # stricter reading, reported only: |cos| rounds to 1.0000
 COS_ONES_MAX = 0.99      # random g: p must differ clearly from 1/sqrt(d)
-C5_BAND = (0.1, 10.0)    # C5 info: every block-to-block ratio within a factor 10
+C5_BAND = (0.1, 10.0)    # C5 info (the old yardstick): every block-to-block ratio within 10x
+C5_KCOS = 1e-3           # C5: the stream's bottom direction is the writer's kernel: 1-|cos| <= this
+C5_DROP = 0.1            # C5: a block loses a direction when sigma_min falls by more than 10x
 
 # Plot floors: log axes cannot show 0 or negatives.
 EIG_FLOOR = 1e-20        # |lambda| / lambda_max and |p'Cp| / lambda_max
@@ -109,6 +111,10 @@ def load(out):
             die(f"{name}: threshold {r['threshold']} is not the {prec} default")
         r["precision"] = prec
         r["ratio"] = ratios(r["sigma_min"])
+        if "resid_kernel_cos" not in r:
+            die(f"{name}: no resid_kernel_cos (a normsim older than the C5 fields?)")
+        r["c5"] = c5_labels(r)
+        r["c5_verdict"] = c5_verdict(r)
         # the binary's own ratios must agree wherever it gives one
         for mine, its in zip(r["ratio"], r["sigma_ratio"]):
             if its is not None and mine is not None and \
@@ -149,6 +155,53 @@ def ratio_span(r):
     return min(vals), max(vals), undefined
 
 
+def c5_labels(r):
+    """One label per block boundary l of the residual stream (README, "C5"): thin means
+    lambda_min/lambda_max of resid.<l> below the run's dead threshold.
+      K  thin, and its bottom direction is the kernel of the norm that writes resid.<l>
+         (embedding LN at l = 0, post-LN after block l-1): 1 - |cos| <= C5_KCOS
+      I  thin at l = 0 with no norm writing it: the embedding itself lacks a direction
+      T  thin at l >= 1, inherited: the previous boundary was thin too and sigma_min did
+         not fall by more than 1/C5_DROP across the block
+      D  thin at l >= 1 and not K or T: the block lost a direction (a genuine dead one)
+      P  not thin (sigma_min preserved)"""
+    lam, kc, thr = r["resid_lambda_rel"], r["resid_kernel_cos"], r["threshold"]
+    out = []
+    for l, x in enumerate(lam):
+        thin = x is None or x < thr
+        if not thin:
+            out.append("P")
+        elif kc[l] is not None and 1.0 - kc[l] <= C5_KCOS:
+            out.append("K")
+        elif l == 0:
+            out.append("I")
+        else:
+            rat = r["ratio"][l - 1]
+            out.append("T" if out[-1] != "P" and (rat is None or rat >= C5_DROP) else "D")
+    return out
+
+
+def c5_verdict(r):
+    """(verdict, reason) for one run from c5_labels: DEAD > KERNEL > INPUT > PRESERVED"""
+    lab = r["c5"]
+    at = lambda c: ",".join(str(l) for l, x in enumerate(lab) if x == c)
+    lam = [x for x in r["resid_lambda_rel"] if x is not None]
+    if "D" in lab:
+        return "DEAD", (f"resid.{at('D')}: lambda_min/lambda_max below {r['threshold']:.3g} after a "
+                        f"block, not the kernel of a norm: a genuine dead direction")
+    if "K" in lab:
+        who = "the embedding LN" if lab[0] == "K" and lab.count("K") == 1 else \
+              "the post-LN that writes it" if lab[0] != "K" else "the embedding LN / post-LN"
+        worst = min(r["resid_kernel_cos"][l] for l, x in enumerate(lab) if x == "K")
+        rest = "; elsewhere preserved" if "P" in lab else ""
+        return "KERNEL", (f"resid.{at('K')}: sigma_min is the exact kernel g^-1 of {who} "
+                          f"(|cos| >= {worst:.6f}){rest}")
+    if "I" in lab:
+        tail = f"; inherited, not lost, at resid.{at('T')}" if "T" in lab else "; restored by the blocks"
+        return "INPUT", f"resid.0 rank-deficient (the embedding, lambda_min/lambda_max {lam[0]:.2g}){tail}"
+    return "PRESERVED", f"lambda_min/lambda_max >= {r['threshold']:.3g} at every boundary (min {min(lam):.2g})"
+
+
 def row_fields(r):
     lo, hi, undef = ratio_span(r)
     lm = r["lambda_max"]
@@ -180,6 +233,9 @@ def row_fields(r):
         "class_true": TRUE_CLASS.get(r["arch"], "?"),
         "c6_ok": "yes" if inferred_class(r) == TRUE_CLASS.get(r["arch"]) else "NO",
         "warning": r.get("warning", ""),
+        "c5_labels": "".join(r["c5"]),
+        "c5_verdict": r["c5_verdict"][0],
+        "c5_reason": r["c5_verdict"][1],
     }
 
 
@@ -199,7 +255,8 @@ def write_csv(out, runs, gammas):
             "one_minus_cos", "cos_ones", "rayleigh_rel", "lambda_min_rel",
             "lambda_2_rel", "threshold", "dead", "verdict"]
     sig_cols = [f"sigma_min.{l}" for l in range(lmax + 1)]
-    cols2 = ["ratio_min", "ratio_max", "ratio_undefined", "warning"]
+    cols2 = ["ratio_min", "ratio_max", "ratio_undefined", "c5_labels", "c5_verdict", "c5_reason",
+             "warning"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols + sig_cols + cols2)
@@ -214,7 +271,7 @@ def write_csv(out, runs, gammas):
 def md_table(rows):
     head = ["family", "norm", "class (true / C6)", "d", "L", "N", "\\|cos(p,v)\\|",
             "1-\\|cos\\|", "cos(p,1)", "p'Cp/λmax", "λ2/λmax", "dead", "verdict",
-            "σmin resid.0..L", "ratio min / max"]
+            "σmin resid.0..L", "ratio min / max", "C5"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         f = row_fields(r)
@@ -230,7 +287,7 @@ def md_table(rows):
         cells = [f["family"] + extra, f["norm"], cls, f["d"], f["layers"], f["tokens"],
                  f["cos"] or "-", f["one_minus_cos"] or "-", f["cos_ones"] or "-",
                  f["rayleigh_rel"] or "-", f["lambda_2_rel"], f["dead"], verdict, sig,
-                 span]
+                 span, f"{f['c5_verdict']} ({f['c5_labels']})"]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
 
@@ -377,10 +434,110 @@ def run_checks(runs, gammas):
                 f"{inside}/{len(rows)} line-up rows"
                 + ("; outside: " + "; ".join(outside) if outside else ""))
 
+    # C5 sharpened: one verdict per family, with its reason (README, "C5")
+    for p in PRECISIONS:
+        for g in gammas:
+            rows = [runs[(a, p, g)] for a in ARCHS]
+            dead = [r["arch"] for r in rows if r["c5_verdict"][0] == "DEAD" and r["arch"] in LINEUP]
+            counts = {}
+            for r in rows:
+                counts.setdefault(r["c5_verdict"][0], []).append(r["arch"])
+            detail = "; ".join(f"{v} {len(a)}: {' '.join(a)}" for v, a in sorted(counts.items()))
+            if p == "f64" and g == g1:
+                ck.gate(f"C5 f64 g=1: no line-up family loses a direction at a block (DEAD)",
+                        not dead, detail + ("; DEAD: " + " ".join(dead) if dead else ""))
+            else:
+                ck.info(f"C5 verdicts {setting_name(p, g)}", detail)
+    for r in (runs[(a, "f64", g1)] for a in ARCHS):
+        if r["c5_verdict"][0] != "PRESERVED":
+            ck.info(f"C5 {r['arch']} f64 g=1", f"{r['c5_verdict'][0]}: {r['c5_verdict'][1]}")
+
     warned = [f"{r['arch']} {setting_name(r['precision'], r['gamma'])}"
               for r in ordered(runs, gammas) if r.get("warning")]
     ck.info("runs with a warning", ", ".join(warned) if warned else "none")
     return ck
+
+
+# ---------------------------------------------------------------- C4: the gain-spread law
+
+def law_checks(ck, law_dir, out):
+    """C4's law from the committed results of experiments/gain_law (law_dir): the fitted
+    slope's sign and the spread for 10^3, checked against runs redone here (OUT/law_json),
+    and whether the training runs fall on the init-time law. Returns markdown lines."""
+    def fnum(x):
+        try:
+            return float(x)
+        except (TypeError, ValueError):
+            return math.nan
+    models = [(name, os.path.join(law_dir, sub)) for name, sub in
+              (("d128 L4 grid", ""), ("long-run model d64 L2", "long_model"))
+              if os.path.isfile(os.path.join(law_dir, sub, "law_fit.json"))]
+    if not models:
+        ck.gate("C4 law: committed results", False, f"no law_fit.json in {law_dir}")
+        return []
+    md = ["## C4: the gain-spread law (experiments/gain_law/results)", "",
+          "| grid | prec | power-law slope b (se) | s for 1e3 (power law) | law ln D = a s + b s^2: beta (se) | s for 1e2 / 1e3 / 1e4 |",
+          "|---|---|---|---|---|---|"]
+    for name, d in models:
+        fits = json.load(open(os.path.join(d, "law_fit.json")))["fits"]
+        ok, parts = True, []
+        for prec in ("bf16", "f16"):
+            f = fits.get(prec)
+            if not f:
+                ok = False
+                parts.append(f"{prec} missing")
+                continue
+            q = f["quad"]
+            good = f["slope"] > 0 and q["beta"] > 0 and math.isfinite(q["s_for_1e3"])
+            ok = ok and good
+            parts.append(f"{prec} slope {f['slope']:+.2f} +- {f['se_slope']:.2f}, s(1e3) {q['s_for_1e3']:.2f} "
+                         f"[{q['s_for_1e3_boot68'][0]:.2f}, {q['s_for_1e3_boot68'][1]:.2f}]")
+            md.append(f"| {name} | {prec} | {f['slope']:.2f} ({f['se_slope']:.2f}) | {f['s_for_1e3']:.2f} | "
+                      f"{q['beta']:.2f} ({q['se_beta']:.2f}) | {q['s_for_1e2']:.2f} / {q['s_for_1e3']:.2f} / "
+                      f"{q['s_for_1e4']:.2f} |")
+        ck.gate(f"C4 law, {name}: D grows with the gain spread (slope > 0) and reaches 1e3",
+                ok, "; ".join(parts))
+    # the committed numbers come from this normsim: runs redone here must match them
+    committed = {}
+    with open(os.path.join(law_dir, "law_runs.csv")) as fh:
+        for r in csv.DictReader(fh):
+            committed[(r["arch"], r["prec"], float(r["S"]), int(r["seed"]))] = r
+    jdir, redone, bad = os.path.join(out, "law_json"), 0, []
+    for name in sorted(os.listdir(jdir)) if os.path.isdir(jdir) else []:
+        arch, prec, S, seed = name[:-5].split("_")
+        key = (arch, prec, float(S[1:]), int(seed[4:]))
+        r = json.load(open(os.path.join(jdir, name)))["runs"][0]
+        c = committed.get(key)
+        F = abs(r["rayleigh_rel"])
+        if c is None or abs(F - float(c["F"])) > 1e-8 * F or abs(r["g_logstd"] - float(c["s"])) > 1e-8:
+            bad.append(f"{name}: F {F:.10g} vs {c['F'] if c else 'none'}")
+        redone += 1
+    ck.gate("C4 law: committed grid runs reproduce with this normsim", redone > 0 and not bad,
+            f"{redone - len(bad)}/{redone} redone runs match law_runs.csv to 1e-8" +
+            ("; " + "; ".join(bad) if bad else ""))
+    # training points against the init-time law
+    md += ["", "| grid | run | prec | tracked steps within 2 sigma | s at end | log10 D train / law at end | verdict |",
+           "|---|---|---|---|---|---|---|"]
+    agree_all, lines = True, []
+    for name, d in models:
+        path = os.path.join(d, "law_train.csv")
+        if not os.path.isfile(path):
+            continue
+        rows = [r for r in csv.DictReader(open(path)) if int(r["step"]) > 0 and r["agree"]]
+        for run, prec in sorted({(r["run"], r["precision"]) for r in rows}):
+            t = [r for r in rows if (r["run"], r["precision"]) == (run, prec)]
+            n_ok, e = sum(r["agree"] == "yes" for r in t), t[-1]
+            verdict = "AGREE" if n_ok == len(t) else "DO NOT AGREE"
+            agree_all = agree_all and n_ok == len(t)
+            lines.append(f"{run} {prec} {n_ok}/{len(t)}")
+            md.append(f"| {name} | {run} | {prec} | {n_ok}/{len(t)} | {fnum(e['s']):.3f} | "
+                      f"{fnum(e['log10_D_train']):.2f} / {fnum(e['log10_D_law']):.2f} +- {fnum(e['sigma']):.2f} | {verdict} |")
+    msg = "tracked steps within 2 sigma of the init-time law of their family and precision: " + ", ".join(lines)
+    if agree_all:
+        ck.gate("C4 law vs training: training points fall on the init-time law", True, msg)
+    else:
+        ck.info("C4 law vs training: training points and the init-time law DO NOT AGREE (see the table)", msg)
+    return md + [""]
 
 
 # ---------------------------------------------------------------- plot data
@@ -456,6 +613,7 @@ def main():
         pass
     write_csv(out, runs, gammas)
     ck = run_checks(runs, gammas)
+    law_md = law_checks(ck, os.environ["LAW_RESULTS"], out) if os.environ.get("LAW_RESULTS") else []
 
     any_r = next(iter(runs.values()))
     md = ["# normsim: the paper's claims at random initialisation", "",
@@ -470,6 +628,7 @@ def main():
             rows = [runs[(a, p, g)] for a in ARCHS]
             md += [f"## {setting_name(p, g)} (threshold {rows[0]['threshold']:.3g})", "",
                    md_table(rows), ""]
+    md += law_md
     tables = "\n".join(md)
     summary = f"repro: {ck.passed} passed, {ck.failed} failed"
     md += ["## Checks", "", "```"] + ck.lines + [summary, "```", ""]

@@ -46,6 +46,7 @@ run_suite screen bash tests/screen/test_screen.sh
 run_suite demo bash tests/demo/test_demo.sh
 run_suite fisher bash tests/fisher/test_fisher.sh
 run_suite python bash tests/python/run.sh
+run_suite gain_law bash tests/gain_law/test_gain_law.sh
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else

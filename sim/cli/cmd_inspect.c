@@ -7,6 +7,7 @@
 #include "sim/checkpoint/norm_scan.h"
 #include "sim/io/npy.h"
 #include "sim/diag/diag_report.h"
+#include "sim/diag/diag.h"
 #include "sim/base/csv.h"
 #include "norms/registry.h"
 #include <cjson/cJSON.h>
@@ -56,7 +57,7 @@ typedef struct {
     const norm_layer *l;       /* NULL: the non-parametric final norm */
     const char *kind;          /* as classified; the facts assume layernorm-nobias when NULL */
     int d, final, one_plus;
-    double gmin, gmax, gmean, gstd, cos_ones, p_dot_b;
+    double gmin, gmax, gmean, gstd, glogstd, cos_ones, p_dot_b;
     int k, zeros, near;
     int zero_idx[8], near_idx[8];
     double *P;                 /* k x d */
@@ -99,7 +100,8 @@ static int parse(int argc, char **argv, inspect_opts *o, ns_err *e)
     return NS_OK;
 }
 
-/* min, max, mean, population std of g; exact and near zeros */
+/* min, max, mean, population std of g and of log|g| (over g_i != 0: the gain spread s of
+ * experiments/gain_law); exact and near zeros */
 static void gain_stats(norm_facts *f, const double *g, double tol)
 {
     double mx = 0.0, sum = 0.0, ss = 0.0;
@@ -115,6 +117,7 @@ static void gain_stats(norm_facts *f, const double *g, double tol)
     for (int i = 0; i < f->d; i++)
         ss += (g[i] - f->gmean) * (g[i] - f->gmean);
     f->gstd = sqrt(ss / f->d);
+    f->glogstd = diag_log_spread(g, f->d, 0.0);
     for (int i = 0; i < f->d; i++) {
         if (g[i] == 0.0 && f->zeros < 8)
             f->zero_idx[f->zeros] = i;
@@ -314,6 +317,7 @@ static cJSON *facts_json(const norm_facts *f, int with_direction)
     cJSON_AddItemToObject(o, "g_max", json_num_or_null(f->gmax));
     cJSON_AddItemToObject(o, "g_mean", json_num_or_null(f->gmean));
     cJSON_AddItemToObject(o, "g_std", json_num_or_null(f->gstd));
+    cJSON_AddItemToObject(o, "g_logstd", json_num_or_null(f->glogstd));
     cJSON_AddItemToObject(o, "cos_ones", json_num_or_null(f->cos_ones));
     cJSON_AddItemToObject(o, "p_dot_b", json_num_or_null(f->p_dot_b));
     cJSON_AddNumberToObject(o, "zeros", f->zeros);

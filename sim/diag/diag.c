@@ -202,19 +202,78 @@ static int stream_batches(const ns_model *m, const diag_opts *o, tap_covs *tc, l
     return rc;
 }
 
-/* sigma_min of the centred stream = sqrt(lambda_min(scatter)) */
-static int residual_sigmas(const tap_covs *tc, int layers, int d, double *A, double *w,
-                           double *sigma, ns_err *e)
+/* the norm whose output is resid.<l> itself: the embedding norm (l = 0), the post-LN norm
+ * after block l-1; NULL when resid.<l> is a sum, not a norm's output */
+static const double *resid_writer(const ns_model *m, int l)
 {
-    for (int l = 0; l <= layers; l++) {
+    if (l == 0)
+        return m->norm_embed;
+    const double *n[3];
+    block_sublayer_norms(m, &m->blocks[l - 1], BR_MLP, n);
+    return n[2];
+}
+
+/* per boundary l: sigma_min = sqrt(lambda_min(scatter)), lambda_min / lambda_max, and the
+ * bottom eigenvector's |cos| with the kernel of the norm that writes resid.<l> (C5) */
+static int residual_sigmas(const ns_model *m, const tap_covs *tc, double *A, double *w,
+                           diag_report *r, ns_err *e)
+{
+    const int d = m->cfg.d;
+    for (int l = 0; l <= m->cfg.layers; l++) {
         cov_matrix(&tc->cov[l], A);
-        int rc = sym_eigen(d, A, w, 0, e);
+        int rc = sym_eigen(d, A, w, 1, e);
         if (rc)
             return rc;
         double lam = w[0] > 0.0 ? w[0] : 0.0;
-        sigma[l] = sqrt(lam * (double)tc->cov[l].n);
+        r->sigma_min[l] = sqrt(lam * (double)tc->cov[l].n);
+        r->resid_lam_rel[l] = w[d - 1] > 0.0 ? w[0] / w[d - 1] : NAN;
+        r->resid_kcos[l] = NAN;
+        const double *writer = resid_writer(m, l);
+        double *P = NULL;
+        int k = writer ? norm_kernel_basis(m->norm, &m->ncfg, writer, d, &P, e) : 0;
+        if (k < 0)
+            return e->code;
+        if (k > 0)
+            r->resid_kcos[l] = span_cos(d, k, P, A); /* A's first row: lambda_min's vector */
+        free(P);
     }
     return NS_OK;
+}
+
+double diag_log_spread(const double *w, int n, double shift)
+{
+    double sum = 0.0, sum2 = 0.0;
+    int nz = 0;
+    for (int i = 0; i < n; i++)
+        if (w[i] + shift != 0.0) {
+            double lg = log(fabs(w[i] + shift));
+            sum += lg;
+            sum2 += lg * lg;
+            nz++;
+        }
+    return nz ? sqrt(fmax(sum2 / nz - (sum / nz) * (sum / nz), 0.0)) : NAN;
+}
+
+void diag_gain_spread(const ns_model *m, double s[3])
+{
+    s[0] = s[1] = s[2] = NAN;
+    const norm_ops *o = m->norm;
+    for (int k = 0; k < o->n_params; k++) {
+        int role = o->params[k].role;
+        if (role != NORM_GAIN && role != NORM_GAIN_1P)
+            continue;
+        const double *p = m->norm_final + norm_param_offset(o, m->cfg.d, k);
+        int n = o->params[k].per_channel ? m->cfg.d : 1;
+        double shift = role == NORM_GAIN_1P ? 1.0 : 0.0;
+        s[0] = INFINITY;
+        s[1] = -INFINITY;
+        for (int i = 0; i < n; i++) {
+            s[0] = fmin(s[0], p[i] + shift);
+            s[1] = fmax(s[1], p[i] + shift);
+        }
+        s[2] = diag_log_spread(p, n, shift);
+        return;
+    }
 }
 
 /* the predicted basis P (k x d) against the measured spectrum of C (V: its eigenvectors,
@@ -321,14 +380,19 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
     tc.also = o->also;
     r->eig = malloc(sizeof(double) * (size_t)d);
     r->sigma_min = malloc(sizeof(double) * (size_t)(L + 1));
+    r->resid_lam_rel = malloc(sizeof(double) * (size_t)(L + 1));
+    r->resid_kcos = malloc(sizeof(double) * (size_t)(L + 1));
+    double gs[3];
+    diag_gain_spread(m, gs);
+    r->g_logstd = gs[2];
     double *A = malloc(sizeof(double) * (size_t)d * d), *P = NULL;
     int k = 0;
-    if (!r->eig || !r->sigma_min || !A)
+    if (!r->eig || !r->sigma_min || !r->resid_lam_rel || !r->resid_kcos || !A)
         rc = ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
     if (!rc)
         rc = stream_batches(m, o, &tc, &r->tokens, e);
     if (!rc)
-        rc = residual_sigmas(&tc, L, d, A, r->eig, r->sigma_min, e);
+        rc = residual_sigmas(m, &tc, A, r->eig, r, e);
     if (!rc)
         rc = (k = norm_kernel_basis(m->norm, &m->ncfg, m->norm_final, d, &P, e)) < 0 ? e->code : NS_OK;
     if (!rc)
@@ -351,5 +415,7 @@ void diag_report_free(diag_report *r)
     free(r->sigma_min);
     free(r->bottom);
     free(r->predicted);
-    r->eig = r->sigma_min = r->bottom = r->predicted = NULL;
+    free(r->resid_lam_rel);
+    free(r->resid_kcos);
+    r->eig = r->sigma_min = r->bottom = r->predicted = r->resid_lam_rel = r->resid_kcos = NULL;
 }

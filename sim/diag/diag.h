@@ -57,6 +57,13 @@ typedef struct {
     double *predicted; /* (d) the first predicted kernel vector (diag_run, k >= 1), or NULL */
     double *sigma_min; /* (layers + 1) smallest singular value of the centred resid.<l>;
                           NULL (layers 0) when no model was run */
+    double *resid_lam_rel; /* (layers + 1) lambda_min / lambda_max of resid.<l>'s covariance */
+    double *resid_kcos;    /* (layers + 1) C5: |cos| (k > 1: norm of the projection) of
+                              resid.<l>'s bottom eigenvector with the kernel predicted by the
+                              norm that writes resid.<l> (the embedding norm at l = 0, the
+                              post-LN norm after block l-1); NaN where no norm writes it or
+                              it predicts none */
+    double g_logstd;   /* std of log|g| over the final norm's gain; NaN: no gain (diag_run) */
     verdict verdict;
     char warning[256]; /* empty, or why the bottom direction is not unique */
 } diag_report;
@@ -77,6 +84,12 @@ void diag_feed_close(diag_feed *f);
  * source); fills r (free with diag_report_free). */
 int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e);
 void diag_report_free(diag_report *r);
+/* the gain spread s of a norm: the population std of log|g_i| over the g_i != 0, where
+ * g_i = w[i] + shift (shift 1 for a 1 + w scale, else 0); NaN when none */
+double diag_log_spread(const double *w, int n, double shift);
+/* min, max and the log spread (diag_log_spread) of the final norm's effective gain (1 + w
+ * for a 1 + w scale); all NaN when it has no gain */
+void diag_gain_spread(const ns_model *m, double s[3]);
 const char *verdict_name(verdict v);
 /* The verdict from the measured quantities (see diag.c for the rule). */
 verdict diag_verdict(int predicted_k, double rayleigh_rel, int dead, double threshold,

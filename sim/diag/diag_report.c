@@ -175,6 +175,14 @@ static cJSON *run_json(const run_result *x)
         if (l > 0)
             cJSON_AddItemToArray(rat, json_num_or_null(sigma_ratio(r, l)));
     }
+    if (r->resid_kcos) { /* a model was run: C5's per-boundary fields, the final gain's spread */
+        cJSON *lr = cJSON_AddArrayToObject(o, "resid_lambda_rel"), *kc = cJSON_AddArrayToObject(o, "resid_kernel_cos");
+        for (int l = 0; l <= r->layers; l++) {
+            cJSON_AddItemToArray(lr, json_num_or_null(r->resid_lam_rel[l]));
+            cJSON_AddItemToArray(kc, json_num_or_null(r->resid_kcos[l]));
+        }
+        cJSON_AddItemToObject(o, "g_logstd", json_num_or_null(r->g_logstd));
+    }
     cJSON *eig = cJSON_AddArrayToObject(o, "eigenvalues");
     for (int i = 0; i < r->d; i++)
         cJSON_AddItemToArray(eig, cJSON_CreateNumber(r->eig[i]));

@@ -103,39 +103,13 @@ static double probe_loss(trainer *t)
     return total / t->n_probe;
 }
 
-/* min, max and std of log g over the final norm's gains (NaN without gains) */
-static void gain_spread(const ns_model *m, double s[3])
-{
-    s[0] = s[1] = s[2] = NAN;
-    const norm_ops *o = m->norm;
-    for (int k = 0; k < o->n_params; k++) {
-        int role = o->params[k].role;
-        if (role != NORM_GAIN && role != NORM_GAIN_1P)
-            continue;
-        const double *p = m->norm_final + norm_param_offset(o, m->cfg.d, k);
-        int n = o->params[k].per_channel ? m->cfg.d : 1;
-        double mn = INFINITY, mx = -INFINITY, sum = 0, sum2 = 0;
-        for (int i = 0; i < n; i++) {
-            double g = p[i] + (role == NORM_GAIN_1P ? 1.0 : 0.0), lg = log(fabs(g));
-            mn = g < mn ? g : mn;
-            mx = g > mx ? g : mx;
-            sum += lg;
-            sum2 += lg * lg;
-        }
-        s[0] = mn;
-        s[1] = mx;
-        s[2] = sqrt(fmax(sum2 / n - (sum / n) * (sum / n), 0.0));
-        return;
-    }
-}
-
 /* the diagnostic on the probe set at every tracked precision, one CSV row each */
 static int track(trainer *t, long step, double lr, double train_loss, double val_loss,
                  train_result *res, ns_err *e)
 {
     const train_opts *o = t->o;
     double gs[3];
-    gain_spread(t->m, gs);
+    diag_gain_spread(t->m, gs);
     for (int i = 0; i < o->n_track_prec; i++) {
         ns_model view = *t->m; /* the same parameters, stored at another precision */
         view.prec = o->track_prec[i];
