@@ -283,7 +283,8 @@ expect_error "model option with --checkpoint" "does not apply" diagnose --checkp
 expect_error "--acts and --checkpoint" "exclude" diagnose --acts "$M/gpt2/acts_f64.npy" --checkpoint "$M/gpt2"
 expect_error "acts without a tensor name" "name one" diagnose --acts "$M/gpt2/model.safetensors"
 expect_error "acts missing" "cannot open" diagnose --acts "$tmp/none.npy"
-expect_error "import of an unknown family" "supports --arch" diagnose --checkpoint "$M/gpt2" --arch bert
+expect_error "--arch against model_type" "model_type 'gpt2' is normsim's gpt2" diagnose --checkpoint "$M/gpt2" --arch bert
+expect_error "import of a family without HF naming" "no Hugging Face naming for --arch 'gemma4'" diagnose --checkpoint "$M/gpt2" --arch gemma4 --no-config
 expect_error "gpt2 naming read as llama" "embed_tokens" diagnose --checkpoint "$M/gpt2" --arch llama --heads 4 --no-config
 expect_error "seq beyond the positions" "exceeds" diagnose --checkpoint "$M/gpt2" --seq 64
 expect_error "--input with --tokens" "--input sets" diagnose --checkpoint "$M/gpt2" --input "$M/gpt2/tokens.npy" --tokens 5
