@@ -213,6 +213,34 @@ static const name_rule dinov2_rules[] = {
 static const char *const vit_ignored[] = {"pooler.*", "embeddings.mask_token", NULL};
 static const char *const none_ignored[] = {NULL};
 
+/* llama.cpp's names (GGUF): norms and attention as in its convert_hf_to_gguf.py; q and k of
+ * llama are stored permuted for its RoPE; gpt2's Conv1D weights are stored transposed, (out, in) */
+static const name_rule gguf_llama_rules[] = {
+    W("embed.tokens", "token_embd"),
+    W("h.%d.norm_attn", "blk.%d.attn_norm"),
+    {"h.%d.attn.q.weight", "blk.%d.attn_q.weight", CV_UNPERMUTE, 0},
+    {"h.%d.attn.k.weight", "blk.%d.attn_k.weight", CV_UNPERMUTE, 0},
+    W("h.%d.attn.v", "blk.%d.attn_v"),
+    W("h.%d.attn.out", "blk.%d.attn_output"),
+    W("h.%d.norm_mlp", "blk.%d.ffn_norm"),
+    GATED("blk.%d.ffn_gate", "blk.%d.ffn_up", "blk.%d.ffn_down"),
+    W("norm_final", "output_norm"),
+    W("head", "output"),
+    END,
+};
+static const name_rule gguf_gpt2_rules[] = {
+    W("embed.tokens", "token_embd"),
+    W("embed.positions", "position_embd"),
+    WB("h.%d.norm_attn", "blk.%d.attn_norm"),
+    FUSED(CV_BLOCKS, "blk.%d.attn_qkv"),
+    WB("h.%d.attn.out", "blk.%d.attn_output"),
+    WB("h.%d.norm_mlp", "blk.%d.ffn_norm"),
+    UPDOWN("blk.%d.ffn_up", "blk.%d.ffn_down"),
+    WB("norm_final", "output_norm"),
+    END,
+};
+static const char *const gguf_gpt2_ignored[] = {"output.weight", NULL};
+
 /* ---- config.json keys ---- */
 
 static const act_row acts_gpt2[] = {{"gelu_new", MLP_GELU_TANH}, {"gelu_pytorch_tanh", MLP_GELU_TANH},
@@ -294,6 +322,17 @@ static const cfg_refuse bert_refuse[] = {
     {"position_embedding_type", OK_STRING, "absolute", "normsim's bert has absolute positions"},
     {NULL, 0, NULL, NULL}};
 static const cfg_refuse none_refuse[] = {{NULL, 0, NULL, NULL}};
+static const cfg_key gguf_llama_keys[] = {
+    {"llama.embedding_length", F_D}, {"llama.block_count", F_LAYERS}, {"llama.attention.head_count_kv", F_KV_HEADS},
+    {"llama.vocab_size", F_VOCAB}, {"llama.feed_forward_length", F_FF}, {"llama.rope.dimension_count", F_HEAD_DIM},
+    {"llama.rope.freq_base", F_THETA}, {"llama.attention.layer_norm_rms_epsilon", F_EPS}, {NULL, 0}};
+static const cfg_key gguf_gpt2_keys[] = {
+    {"gpt2.embedding_length", F_D}, {"gpt2.block_count", F_LAYERS}, {"gpt2.feed_forward_length", F_FF},
+    {"gpt2.attention.layer_norm_epsilon", F_EPS}, {NULL, 0}};
+static const cfg_refuse gguf_llama_refuse[] = {
+    {"llama.rope.scaling.type", OK_STRING, "none", "normsim's RoPE has no scaling"},
+    {"llama.expert_count", OK_NULL, NULL, "normsim has no mixture of experts"},
+    {NULL, 0, NULL, NULL}};
 
 /* ---- the families ---- */
 
@@ -383,6 +422,16 @@ const hf_family hf_families[] = {
      .kproj = "encoder.layer.%d.attention.attention.key.weight", .up = "encoder.layer.%d.mlp.fc1.weight",
      HEADS_OF("num_attention_heads"), ACT("hidden_act", acts_erf), .placement = -1, .keys = vit_keys,
      .refuse = none_refuse, .rules = dinov2_rules, .ignored = vit_ignored},
+    {.arch = "llama", .model_types = {"gguf:llama"}, .prefixes = {"", NULL}, .embed = "token_embd.weight",
+     .layer = "blk.%d.attn_norm.weight", .qkv = "blk.%d.attn_q.weight", .kproj = "blk.%d.attn_k.weight",
+     .up = "blk.%d.ffn_up.weight", HEADS_OF("llama.attention.head_count"), .k_ctx = "llama.context_length",
+     .placement = -1, .keys = gguf_llama_keys, .refuse = gguf_llama_refuse, .rules = gguf_llama_rules,
+     .ignored = none_ignored},
+    {.arch = "gpt2", .model_types = {"gguf:gpt2"}, .prefixes = {"", NULL}, .embed = "token_embd.weight",
+     .layer = "blk.%d.attn_norm.weight", .qkv = "blk.%d.attn_qkv.weight", .fused = FUSED_BLOCKS,
+     .up = "blk.%d.ffn_up.weight", HEADS_OF("gpt2.attention.head_count"), .k_ctx = "gpt2.context_length",
+     .placement = -1, .keys = gguf_gpt2_keys, .refuse = none_refuse, .rules = gguf_gpt2_rules,
+     .ignored = gguf_gpt2_ignored},
 };
 const int hf_n_families = (int)(sizeof hf_families / sizeof hf_families[0]);
 

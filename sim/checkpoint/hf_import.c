@@ -160,11 +160,14 @@ static int guess_family(import_ctx *x, ns_err *e)
 /* config.json's model_type, else --arch, else the guess */
 static int pick_family(import_ctx *x, const ckpt_opts *o, ns_err *e)
 {
-    const char *mt = cfg_str(o->config, "model_type");
+    const char *mt = cfg_str(x->cfg, "model_type");
     char list[1024];
     hf_family_list(list, sizeof list);
     if (mt) {
         x->fam = family_of_type(mt);
+        if (!x->fam && strncmp(mt, "gguf:", 5) == 0)
+            return ns_fail(e, NS_EUSAGE, "%s: GGUF architecture '%s' is not supported (GGUF import reads "
+                           "llama and gpt2)", x->s->path, mt + 5);
         if (!x->fam)
             return ns_fail(e, NS_EUSAGE, "config.json: model_type '%s' is not a family normsim imports "
                            "(supported: %s)", mt, list);
@@ -186,6 +189,32 @@ static int pick_family(import_ctx *x, const ckpt_opts *o, ns_err *e)
     return NS_OK;
 }
 
+
+/* ---- GGUF metadata as a config ---- */
+
+cJSON *hf_gguf_config(const st_set *s)
+{
+    const char *arch = s->n_files == 1 ? st_meta(&s->files[0], "general.architecture") : NULL;
+    if (!arch)
+        return NULL;
+    cJSON *c = cJSON_CreateObject();
+    char mt[96];
+    snprintf(mt, sizeof mt, "gguf:%.80s", arch);
+    for (int i = 0; c && i < s->files[0].n_meta; i++) {
+        const char *k = s->files[0].meta_key[i], *v = s->files[0].meta_val[i];
+        char *end;
+        double num = strtod(v, &end);
+        if (*v && !*end)
+            cJSON_AddNumberToObject(c, k, num);
+        else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+            cJSON_AddBoolToObject(c, k, v[0] == 't');
+        else
+            cJSON_AddStringToObject(c, k, v);
+    }
+    if (c)
+        cJSON_AddStringToObject(c, "model_type", mt);
+    return c;
+}
 
 /* ---- copying, after every shape is checked ---- */
 
@@ -225,6 +254,7 @@ static int shape_ok(const st_tensor *t, int conv, const ns_tensor *d, const ns_m
     const int vec = R == 1;
     switch (conv) {
     case CV_COPY:
+    case CV_UNPERMUTE:
         return (t->ndim == 2 && t->shape[0] == R && t->shape[1] == C) || (vec && t->ndim == 1 && t->shape[0] == C);
     case CV_T: return t->ndim == 2 && t->shape[0] == C && t->shape[1] == R;
     case CV_QKV_T: return t->ndim == 2 && t->shape[0] == C && t->shape[1] == 3 * R;
@@ -254,6 +284,9 @@ static int expect_shape(const st_tensor *t, int conv, const ns_tensor *d, const 
 /* fused rows: destination row r of block `part` is source row src_row(r) */
 static uint64_t fused_row(const copy_plan *p, const ns_model *m, uint64_t r)
 {
+    const uint64_t hd = (uint64_t)m->hd, half = hd / 2;
+    if (p->conv == CV_UNPERMUTE) /* HF row (h, j, i) <- file row (h, i, j) */
+        return r / hd * hd + (r % hd % half) * 2 + r % hd / half;
     if (p->conv == CV_HEADS3) /* [head][q k v][head_dim] */
         return (r / (uint64_t)m->hd) * 3 * (uint64_t)m->hd + (uint64_t)p->part * (uint64_t)m->hd + r % (uint64_t)m->hd;
     uint64_t first = p->part == 0 ? 0 : p->part == 1 ? (uint64_t)m->q_dim : (uint64_t)(m->q_dim + m->kv_dim);
@@ -274,6 +307,7 @@ static int copy_one(const st_set *s, const copy_plan *p, const ns_model *m, doub
         return st_set_read(s, p->src, (uint64_t)p->part * C, C, out, e);
     case CV_HEADS3:
     case CV_BLOCKS:
+    case CV_UNPERMUTE:
         if (R == 1) /* a bias: one element per row */
             R = C, C = 1;
         for (uint64_t r = 0; r < R && !rc; r++)
@@ -359,16 +393,20 @@ int ckpt_import_hf(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused
                    ns_err *e)
 {
     ns_config c;
-    import_ctx x = {s, NULL, "", o->config, 0, ""};
+    cJSON *gguf = hf_gguf_config(s); /* a GGUF file: its metadata is its config */
+    import_ctx x = {s, NULL, "", gguf ? gguf : o->config, 0, ""};
     int rc = pick_family(&x, o, e);
-    if (rc || (rc = hf_config(&x, o, &c, e)) || (rc = model_create(m, &c, e)))
+    if (rc || (rc = hf_config(&x, o, &c, e)) || (rc = model_create(m, &c, e))) {
+        cJSON_Delete(gguf);
         return rc;
+    }
     if ((rc = copy_all(&x, m, unused, first, len, e)))
         model_free(m);
     else
         m->prec = o->prec;
     if (!rc && x.guessed) /* on success only: an error stays one line */
         fprintf(stderr, "normsim: warning: %s\n", x.guess_note);
+    cJSON_Delete(gguf);
     return rc;
 }
 

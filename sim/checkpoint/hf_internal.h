@@ -15,7 +15,9 @@ enum conv {
     CV_ROWS,   /* the first rows of a longer table (learned positions, --seq < context) */
     CV_HEADS3, /* fused query_key_value, rows [head][q k v][head_dim] (GPT-NeoX, BLOOM): `part` */
     CV_BLOCKS, /* fused query_key_value, rows [q heads][k heads][v heads] (Falcon): `part` */
-    CV_FLAT    /* the same elements in any shape (ViT's Conv2d patch weight, (1, n, d) tables) */
+    CV_FLAT,   /* the same elements in any shape (ViT's Conv2d patch weight, (1, n, d) tables) */
+    CV_UNPERMUTE /* llama.cpp's q/k rows, permuted per head for its RoPE: row (h, i, j) of the file
+                    is row (h, j, i) of Hugging Face's (i < head_dim / 2, j < 2) */
 };
 
 typedef struct {
@@ -91,6 +93,9 @@ const st_tensor *hf_find(const hf_ctx *x, const char *hf, int l);
 const st_tensor *hf_ns_find(const hf_ctx *x, const char *ns);
 /* does name match pattern (at most one %d, the layer, to *l; a trailing '*': any tail)? */
 int hf_match(const char *pat, const char *name, int *l);
+/* config.json of a GGUF file's metadata (cJSON_Delete it): every scalar under its own key, and
+ * model_type "gguf:<general.architecture>"; NULL when s is not a GGUF file */
+cJSON *hf_gguf_config(const st_set *s);
 /* the model config of the checkpoint x holds: the family's defaults, sizes from the tensor
  * shapes, config.json's keys checked and applied (hf_config.c) */
 int hf_config(const hf_ctx *x, const ckpt_opts *o, ns_config *c, ns_err *e);

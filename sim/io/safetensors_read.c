@@ -2,6 +2,7 @@
  * The writer is in safetensors_write.c, sharded sets in safetensors_set.c. */
 #include "sim/base/file_in.h"
 #include "sim/io/file_kind.h"
+#include "sim/io/gguf.h"
 #include "sim/io/safetensors.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -365,6 +366,8 @@ int st_read(const st_file *f, const st_tensor *t, uint64_t first, uint64_t n, do
         return ns_fail(e, NS_ERUN, "%s: read of elements [%llu, %llu) of '%s' (%llu elements)", f->path,
                        (unsigned long long)first, (unsigned long long)(first + n), t->name,
                        (unsigned long long)t->count);
+    if (t->gguf_type)
+        return gguf_read_blocks(f, t, first, n, out, e);
     const size_t w = (size_t)num_size(t->dtype), per = CHUNK_BYTES / w;
     unsigned char buf[CHUNK_BYTES];
     if (n && fseeko(f->f, (off_t)(f->data_start + t->begin + first * w), SEEK_SET) != 0)

@@ -259,7 +259,7 @@ rm -f "$tmp/big.npy"
 # ---- bad input: one line, exit 2, nothing on stdout ----
 for c in truncated:out.of.range truncated_header:larger.than tiny:truncated header_len:larger.than \
     invalid_json:"invalid JSON" out_of_range:"out of range" overlap:overlap unknown_dtype:"unknown dtype" \
-    shape_mismatch:"needs 520 bytes" not_safetensors:"a GGUF file, not a safetensors file" not_any:"not a safetensors, GGUF or .npy file" non_float:"float dtype" \
+    shape_mismatch:"needs 520 bytes" not_safetensors:"GGUF version 0 is not supported" not_any:"not a safetensors, GGUF or .npy file" non_float:"float dtype" \
     newline_name:"'a?b': unknown dtype"; do
     expect_error "inspect ${c%%:*}.safetensors" "${c#*:}" inspect "$M/bad/${c%%:*}.safetensors"
 done

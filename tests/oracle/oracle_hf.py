@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "io"))
 import oracle_archs as oa  # noqa: E402
 from families import FAMILY  # noqa: E402
 from make_models import write_safetensors  # noqa: E402
+from gguf_write import dequant, write_gguf  # noqa: E402
 
 TOL = 1e-12
 T12 = "--d 32 --layers 2 --heads 4 --seq 12 --vocab 97 --tokens 24 --perturb 0.02 --gamma random:0.3"
@@ -217,6 +218,84 @@ def to_hf(mt, W, s):
     return out, cfg
 
 
+def permute(w, n_head):
+    """llama.cpp convert_hf_to_gguf.py LlamaModel.permute: HF rotate_half rows -> its RoPE order"""
+    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def to_gguf(mt, hf, cfg, s, wtype):
+    """(metadata, tensors) of the GGUF llama.cpp's converter writes from HF tensors hf; matrices
+    in wtype, vectors F32"""
+    t = lambda name, a: (name, a.numpy(), wtype if a.ndim == 2 else "F32")
+    out = []
+    eps = float(np.float32(s["eps"]))
+    if mt == "llama":
+        meta = [("general.architecture", "string", "llama"), ("general.alignment", "u32", 64),
+                ("llama.embedding_length", "u32", s["d"]), ("llama.block_count", "u32", s["L"]),
+                ("llama.attention.head_count", "u32", s["H"]), ("llama.attention.head_count_kv", "u32", s["KV"]),
+                ("llama.feed_forward_length", "u32", s["d_ff"]), ("llama.context_length", "u32", s["seq"]),
+                ("llama.rope.dimension_count", "u32", s["hd"]), ("llama.rope.freq_base", "f32", 10000.0),
+                ("llama.attention.layer_norm_rms_epsilon", "f32", eps),
+                ("tokenizer.ggml.tokens", ("array", "string"), [f"t{i}" for i in range(s["V"])]),
+                ("tokenizer.ggml.scores", ("array", "f32"), [0.0] * s["V"])]
+        out.append(t("token_embd.weight", hf["model.embed_tokens.weight"]))
+        for l in range(s["L"]):
+            y = f"model.layers.{l}."
+            out += [t(f"blk.{l}.attn_norm.weight", hf[y + "input_layernorm.weight"]),
+                    t(f"blk.{l}.attn_q.weight", permute(hf[y + "self_attn.q_proj.weight"], s["H"])),
+                    t(f"blk.{l}.attn_k.weight", permute(hf[y + "self_attn.k_proj.weight"], s["KV"])),
+                    t(f"blk.{l}.attn_v.weight", hf[y + "self_attn.v_proj.weight"]),
+                    t(f"blk.{l}.attn_output.weight", hf[y + "self_attn.o_proj.weight"]),
+                    t(f"blk.{l}.ffn_norm.weight", hf[y + "post_attention_layernorm.weight"])]
+            out += [t(f"blk.{l}.ffn_{x}.weight", hf[f"{y}mlp.{x}_proj.weight"]) for x in ("gate", "up", "down")]
+        out += [t("output_norm.weight", hf["model.norm.weight"]), t("output.weight", hf["lm_head.weight"])]
+        return meta, out
+    meta = [("general.architecture", "string", "gpt2"), ("gpt2.embedding_length", "u32", s["d"]),
+            ("gpt2.block_count", "u32", s["L"]), ("gpt2.attention.head_count", "u32", s["H"]),
+            ("gpt2.feed_forward_length", "u32", s["d_ff"]), ("gpt2.context_length", "u32", s["seq"]),
+            ("gpt2.attention.layer_norm_epsilon", "f32", eps)]
+    p = "transformer."
+    out += [t("token_embd.weight", hf[p + "wte.weight"]), t("position_embd.weight", hf[p + "wpe.weight"])]
+    for l in range(s["L"]):
+        h = f"{p}h.{l}."
+        for g, n in (("attn_norm", "ln_1"), ("ffn_norm", "ln_2")):
+            out += [t(f"blk.{l}.{g}.weight", hf[h + n + ".weight"]), t(f"blk.{l}.{g}.bias", hf[h + n + ".bias"])]
+        for g, n in (("attn_qkv", "attn.c_attn"), ("attn_output", "attn.c_proj"), ("ffn_up", "mlp.c_fc"),
+                     ("ffn_down", "mlp.c_proj")):  # Conv1D weights transposed by the converter
+            out += [t(f"blk.{l}.{g}.weight", hf[h + n + ".weight"].T.contiguous()),
+                    t(f"blk.{l}.{g}.bias", hf[h + n + ".bias"])]
+    out += [t("output_norm.weight", hf[p + "ln_f.weight"]), t("output_norm.bias", hf[p + "ln_f.bias"]),
+            t("output.weight", hf[p + "wte.weight"])]
+    return meta, out
+
+
+def gguf_cases(name, mt, W, s, ex_dir, tok, normsim, tmp, c):
+    """the same model as GGUF (v3, v2) with matrices in F32 / F16 / BF16 / Q8_0 / Q4_0, against the
+    oracle on the weights as decoded (dequant(), from the GGUF spec)"""
+    for version, wtype in ((3, "F32"), (2, "F16"), (3, "BF16"), (3, "Q8_0"), (3, "Q4_0")):
+        Wq = {k: torch.from_numpy(dequant(v.numpy(), wtype if v.ndim == 2 else "F32")) for k, v in W.items()}
+        sq = dict(s, eps=float(np.float32(s["eps"])))
+        with torch.no_grad():
+            ref = oa.forward(sq, Wq, torch.from_numpy(np.load(tok).astype(np.int64)))[0]["final.out"].numpy()
+        hf, _ = to_hf(mt, W, s)
+        meta, tensors = to_gguf(mt, hf, None, s, wtype)
+        path = os.path.join(tmp, f"{name}-{wtype}.gguf")
+        write_gguf(path, meta, tensors, version=version, align=64 if mt == "llama" else 32)
+        r, got = import_and_dump(normsim, path, tok, os.path.join(tmp, f"{name}-{wtype}.npy"))
+        if got is None:
+            c.check(f"{name} GGUF v{version} {wtype}", False, r.stderr.strip()[-400:])
+            continue
+        rel = float(np.abs(got - ref).max() / np.abs(ref).max())
+        c.check(f"{name} GGUF v{version} {wtype} final.out", rel <= TOL, f"rel err {rel:.3g} > {TOL}")
+        c.check(f"{name} GGUF v{version} {wtype} uses every tensor", "not used" not in r.stderr, r.stderr.strip())
+        if wtype != "F32":  # control: the weights as decoded differ from the originals
+            with torch.no_grad():
+                raw = oa.forward(sq, W, torch.from_numpy(np.load(tok).astype(np.int64)))[0]["final.out"].numpy()
+            rel0 = float(np.abs(got - raw).max() / np.abs(raw).max())
+            c.check(f"{name} GGUF {wtype} control (undecoded weights disagree)", rel0 > TOL, f"rel {rel0:.3g}")
+        print(f"oracle_hf: {name:10s} GGUF v{version} {wtype:5s}: rel err {rel:.2g}")
+
+
 def final_key(W, s):
     if "norm_final.weight" in W:
         return "norm_final.weight"
@@ -291,6 +370,8 @@ def one_case(name, arch, opts, mt, normsim, tmp, c):
     c.check(f"{name} control ({hf_key} x (1 + 1e-6))", got2 is not None and rel2 > TOL,
             f"rel err {rel2:.3g}: the nudge went unseen")
     print(f"oracle_hf: {name:10s} [{arch}, model_type {mt}]: rel err {rel:.2g}; nudged {hf_key}: {rel2:.2g}")
+    if mt in ("llama", "gpt2"):
+        gguf_cases(name, mt, W, s, ex_dir, tok, normsim, tmp, c)
     if mt == "gemma":  # the silent-substitution case: hidden_act silu on gemma must be refused
         wrong = os.path.join(tmp, name + "-silu")
         cfg2 = {k: v for k, v in cfg.items() if k != "hidden_activation"}
