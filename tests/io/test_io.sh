@@ -243,6 +243,13 @@ print("bf16 activations: |cos| = %.9f, p.Cp/lambda_max = %.2g (threshold %.2g): 
 ' "$tmp/out"
 run "$NS" diagnose --acts "$tmp/c.npy" --gamma "$M/gpt2/model.safetensors:transformer.ln_f.weight" --format csv
 [ "$rc" -eq 0 ] && grep -q ',PRESENT,' "$tmp/out" && ok || bad "normsim's own dump as --acts"
+# --gamma CHECKPOINT:TENSOR takes the kind from the checkpoint: llama's model.norm is RMSNorm (no
+# kernel: ABSENT), not the LayerNorm-without-bias default (which answers MISMATCH on these rows)
+run "$NS" diagnose --checkpoint "$M/llama" --dump-acts "$tmp/la.npy" --tokens 512 --format csv
+run "$NS" diagnose --acts "$tmp/la.npy" --gamma "$M/llama/model.safetensors:model.norm.weight" --format csv
+[ "$rc" -eq 0 ] && grep -q '^acts,rmsnorm,.*,checkpoint,.*,ABSENT,' "$tmp/out" && ok || bad "--gamma CKPT:TENSOR kind: $(cat "$tmp/out" "$tmp/err")"
+run "$NS" diagnose --acts "$tmp/la.npy" --gamma "$M/llama/model.safetensors:model.norm.weight" --norm layernorm-nobias --format csv
+[ "$rc" -eq 0 ] && grep -q ',MISMATCH,' "$tmp/out" && ok || bad "--gamma CKPT:TENSOR with --norm: the given kind wins"
 
 # ---- streaming: a 51 MB float32 file with a peak RSS far below its size (d = 32: O(d^2)) ----
 "$PY" -c 'import numpy as np, sys; np.save(sys.argv[1], np.random.default_rng(0).standard_normal((400000, 32), dtype=np.float32))' "$tmp/big.npy"
