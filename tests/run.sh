@@ -46,6 +46,7 @@ run_suite screen bash tests/screen/test_screen.sh
 run_suite demo bash tests/demo/test_demo.sh
 run_suite fisher bash tests/fisher/test_fisher.sh
 run_suite gguf "$PYTHON" tests/io/test_gguf.py build/normsim
+run_suite hf_export "$PYTHON" tests/io/test_hf_export.py build/normsim
 run_suite oracle_hf "$PYTHON" tests/oracle/oracle_hf.py
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh

@@ -52,6 +52,11 @@ int ckpt_load(const char *path, const char *config_path, int no_config, const ck
 /* The Hugging Face part of ckpt_import (checkpoint.c). */
 int ckpt_import_hf(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused, char *unused_name,
                    size_t name_len, ns_err *e);
+/* m as a Hugging Face checkpoint in the existing folder dir: model.safetensors (F64, the
+ * family's HF names and layouts) and config.json (hf_export.c); importing dir gives m back
+ * bit for bit. A model HF naming cannot express (another norm than the family's, gemma4) is
+ * NS_EUSAGE naming what. */
+int ckpt_export_hf(const ns_model *m, const char *dir, ns_err *e);
 /* t can fill normsim tensor d as is: shape (rows, cols), or (cols,) for a vector; float */
 int ckpt_tensor_fits(const st_tensor *t, const ns_tensor *d, ns_err *e);
 
