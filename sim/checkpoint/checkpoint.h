@@ -1,11 +1,12 @@
 /* checkpoint.h - models from and to safetensors checkpoints.
  *
- * Import: a Hugging Face checkpoint (GPT-2 or LLaMA tensor naming; mistral and qwen2 use
- * LLaMA's) becomes an ns_model through a per-family table of name rules (hf_import.c):
- * sizes come from the tensor shapes, cross-checked with config.json when given, and every
- * mapped tensor's shape is checked before anything is copied. Conv1D weights (GPT-2,
- * stored (in, out)) are transposed to normsim's (out, in); GPT-2's fused c_attn is split
- * into q, k, v.
+ * Import: a Hugging Face checkpoint of any family but gemma4 (or a GGUF file of llama or
+ * gpt2) becomes an ns_model through one table row per family (hf_families.c, read by
+ * hf_import.c and hf_config.c): config.json's model_type picks the row, sizes come from the
+ * tensor shapes and are cross-checked with config.json, a config value normsim cannot honour
+ * is an error naming its key, and every mapped tensor's shape is checked before anything is
+ * copied (Conv1D transposes, fused q/k/v per head or in blocks, llama.cpp's q/k permutation).
+ * Export (hf_export.c) writes the same rows backwards.
  *
  * normsim's own checkpoints: every tensor under its normsim name (docs/formats.md), F64,
  * with the whole config as JSON in __metadata__["normsim.config"] (every field of the one

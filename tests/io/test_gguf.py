@@ -175,12 +175,34 @@ def expect_error(ns, args, want, what):
     return rss
 
 
+def per_head_norms(ns, tmp):
+    """inspect lists a 2-D (heads, head_dim) norm weight (Command R+ q_norm / k_norm) with one
+    prediction per head: LayerNorm without bias (cohere) predicts one kernel per head, p_h =
+    g_h^-1 / |g_h^-1|, so 4 in all for 4 heads; as RMSNorm (llama) none"""
+    rng = np.random.default_rng(3)
+    g = lambda *s: torch.from_numpy(np.exp(0.3 * rng.standard_normal(s)))
+    for mt, eps, want in (("cohere", "layer_norm_eps", 4), ("llama", "rms_norm_eps", 0)):
+        d = os.path.join(tmp, "heads-" + mt)
+        os.makedirs(d)
+        t = {"model.embed_tokens.weight": g(16, 32), "model.layers.0.input_layernorm.weight": g(32),
+             "model.layers.0.self_attn.q_norm.weight": g(4, 8), "model.norm.weight": g(32)}
+        write_safetensors(os.path.join(d, "model.safetensors"), t, {"format": "pt"}, dtype="F32")
+        json.dump({"model_type": mt, eps: 1e-5}, open(os.path.join(d, "config.json"), "w"))
+        r = run(ns, "inspect", d, "--format", "json")
+        j = json.loads(r.stdout) if r.returncode == 0 else {"norms": []}
+        q = [n for n in j["norms"] if n["name"].endswith("q_norm")]
+        ok = len(q) == 1 and q[0]["heads"] == 4 and q[0]["d"] == 8 and q[0]["predicted_k_all_heads"] == want
+        check(f"inspect {mt}: q_norm (4, 8) listed per head, {want} kernel dims", ok, f"{q} {r.stderr.strip()}")
+        print(f"gguf: inspect {mt} q_norm (4 heads x 8): predicted kernel dims {q[0]['predicted_k_all_heads'] if q else '-'}")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     tmp = tempfile.mkdtemp(prefix="normsim-gguf-")
     try:
         same_as_safetensors(sys.argv[1], tmp)
+        per_head_norms(sys.argv[1], tmp)
         bad_inputs(sys.argv[1], tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
