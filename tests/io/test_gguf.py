@@ -27,18 +27,12 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gguf_write import write_gguf  # noqa: E402
 from make_models import write_safetensors  # noqa: E402
+from suite import Suite  # noqa: E402
 import torch  # noqa: E402
 
-passed = failed = 0
+SUITE = Suite("gguf")
+check = SUITE.check
 
-
-def check(what, good, why=""):
-    global passed, failed
-    if good:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL gguf {what}: {why}")
 
 
 def run(ns, *args):
@@ -206,8 +200,7 @@ def main():
         bad_inputs(sys.argv[1], tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"gguf: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return SUITE.summary()
 
 
 if __name__ == "__main__":

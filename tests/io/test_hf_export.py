@@ -18,20 +18,16 @@ import tempfile
 
 import numpy as np
 
-passed = failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from suite import Suite  # noqa: E402
+
+SUITE = Suite("hf_export")
+check = SUITE.check
 MODEL_TYPE = {"gpt2": "gpt2", "pythia": "gpt_neox", "opt": "opt", "bloom": "bloom", "falcon": "falcon",
               "phi2": "phi", "command-r": "cohere", "llama": "llama", "mistral": "mistral", "qwen2": "qwen2",
               "gemma": "gemma2", "t5": "t5", "olmo1": "olmo", "olmo2": "olmo2", "bert": "bert", "vit": "vit",
               "dinov2": "dinov2"}
 
-
-def check(what, good, why=""):
-    global passed, failed
-    if good:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL hf_export {what}: {why}")
 
 
 def run(*a):
@@ -106,8 +102,7 @@ def main():
                   and not os.path.exists(hf), f"exit {r.returncode}: {r.stderr.strip()}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"hf_export: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return SUITE.summary()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ import oracle_archs as oa  # noqa: E402
 from families import FAMILY  # noqa: E402
 from make_models import write_safetensors  # noqa: E402
 from gguf_write import dequant, write_gguf  # noqa: E402
+from suite import Suite  # noqa: E402
 
 TOL = 1e-12
 T12 = "--d 32 --layers 2 --heads 4 --seq 12 --vocab 97 --tokens 24 --perturb 0.02 --gamma random:0.3"
@@ -304,18 +305,6 @@ def final_key(W, s):
     return "h.%d.mlp.down.weight" % (s["L"] - 1)
 
 
-class Counts:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, what, good, why=""):
-        if good:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL oracle_hf {what}: {why}")
-
-
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
 
@@ -395,7 +384,7 @@ def main(argv):
         else:
             print(__doc__.splitlines()[2], file=sys.stderr)
             return 2
-    c = Counts()
+    c = Suite("oracle_hf")
     tmp = tempfile.mkdtemp(prefix="normsim-oracle-hf-")
     try:
         for name, arch, opts, mt in CASES:
@@ -406,8 +395,7 @@ def main(argv):
                     c.check(name, False, f"{type(err).__name__}: {err}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"oracle_hf: {c.passed} passed, {c.failed} failed")
-    return 1 if c.failed else 0
+    return c.summary()
 
 
 if __name__ == "__main__":
