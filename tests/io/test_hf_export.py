@@ -7,6 +7,8 @@
 Also: config.json is JSON with the family's model_type; a negative control (the final norm's
 gain in HF/model.safetensors nudged by one ulp-scale step) must break the equality; gemma4
 (no HF naming) and a gpt2 with --norm rmsnorm (not gpt2's HF norm) are refused, exit 2.
+Also `train` writes DIR/hf, the trained model under HF names: its final.out equals the one of
+DIR/checkpoint.safetensors exactly (llama, gpt2).
 usage: test_hf_export.py NORMSIM.  Last line: `hf_export: N passed, N failed`.
 """
 import json
@@ -93,6 +95,23 @@ def main():
             got = np.load(os.path.join(tmp, arch + "-n.npy")) if r.returncode == 0 else ref
             check(f"{arch} control: {name} x (1 + 1e-9) is seen", float(np.abs(got - ref).max()) > 0, "unchanged")
             print(f"hf_export: {arch:10s} ({mt}): final.out max |diff| {diff} after the round trip")
+        # train writes DIR/hf: the trained model under HF names, the same model as its checkpoint
+        for arch in ("llama", "gpt2"):
+            out = os.path.join(tmp, "train-" + arch)
+            r = run(ns, "train", "--arch", arch, "--d", "32", "--layers", "2", "--heads", "4", "--seq", "16",
+                    "--vocab", "64", "--steps", "5", "--data", "zipf-markov", "--out", out)
+            tok = os.path.join(tmp, "train-tokens.npy")
+            np.save(tok, np.random.default_rng(1).integers(0, 64, (3, 16)).astype(np.int32))
+            acts = []
+            for src in ("checkpoint.safetensors", "hf"):
+                a = os.path.join(tmp, f"train-{arch}-{src}.npy")
+                r2 = run(ns, "diagnose", "--checkpoint", os.path.join(out, src), "--input", tok, "--dump-acts", a,
+                         "--format", "csv")
+                acts.append(np.load(a) if r2.returncode == 0 else None)
+            ok = r.returncode == 0 and all(x is not None for x in acts) and np.array_equal(acts[0], acts[1])
+            check(f"train {arch}: DIR/hf is the trained model bit for bit", ok, (r.stderr + r2.stderr).strip()[-300:])
+            if ok:
+                print(f"hf_export: train {arch}: DIR/hf and DIR/checkpoint.safetensors give the same final.out")
         for opts, want in ((["--arch", "gemma4"], "no Hugging Face naming for gemma4"),
                            (["--arch", "gpt2", "--norm", "rmsnorm"], "uses layernorm; this model uses rmsnorm")):
             hf = os.path.join(tmp, "refused")
