@@ -47,6 +47,9 @@ run_suite demo bash tests/demo/test_demo.sh
 run_suite fisher bash tests/fisher/test_fisher.sh
 run_suite python bash tests/python/run.sh
 run_suite gain_law bash tests/gain_law/test_gain_law.sh
+run_suite gguf env PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/io/test_gguf.py build/normsim
+run_suite hf_export env PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/io/test_hf_export.py build/normsim
+run_suite oracle_hf env PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/oracle/oracle_hf.py
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else

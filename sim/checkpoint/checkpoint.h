@@ -1,11 +1,12 @@
 /* checkpoint.h - models from and to safetensors checkpoints.
  *
- * Import: a Hugging Face checkpoint (GPT-2 or LLaMA tensor naming; mistral and qwen2 use
- * LLaMA's) becomes an ns_model through a per-family table of name rules (hf_import.c):
- * sizes come from the tensor shapes, cross-checked with config.json when given, and every
- * mapped tensor's shape is checked before anything is copied. Conv1D weights (GPT-2,
- * stored (in, out)) are transposed to normsim's (out, in); GPT-2's fused c_attn is split
- * into q, k, v.
+ * Import: a Hugging Face checkpoint of any family but gemma4 (or a GGUF file of llama or
+ * gpt2) becomes an ns_model through one table row per family (hf_families.c, read by
+ * hf_import.c and hf_config.c): config.json's model_type picks the row, sizes come from the
+ * tensor shapes and are cross-checked with config.json, a config value normsim cannot honour
+ * is an error naming its key, and every mapped tensor's shape is checked before anything is
+ * copied (Conv1D transposes, fused q/k/v per head or in blocks, llama.cpp's q/k permutation).
+ * Export (hf_export.c) writes the same rows backwards.
  *
  * normsim's own checkpoints: every tensor under its normsim name (docs/formats.md), F64,
  * with the whole config as JSON in __metadata__["normsim.config"] (every field of the one
@@ -52,6 +53,11 @@ int ckpt_load(const char *path, const char *config_path, int no_config, const ck
 /* The Hugging Face part of ckpt_import (checkpoint.c). */
 int ckpt_import_hf(const st_set *s, const ckpt_opts *o, ns_model *m, int *unused, char *unused_name,
                    size_t name_len, ns_err *e);
+/* m as a Hugging Face checkpoint in the existing folder dir: model.safetensors (F64, the
+ * family's HF names and layouts) and config.json (hf_export.c); importing dir gives m back
+ * bit for bit. A model HF naming cannot express (another norm than the family's, gemma4) is
+ * NS_EUSAGE naming what. */
+int ckpt_export_hf(const ns_model *m, const char *dir, ns_err *e);
 /* t can fill normsim tensor d as is: shape (rows, cols), or (cols,) for a vector; float */
 int ckpt_tensor_fits(const st_tensor *t, const ns_tensor *d, ns_err *e);
 

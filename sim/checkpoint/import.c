@@ -1,6 +1,8 @@
 /* import.c - the import entry: a checkpoint (normsim's own or Hugging Face) with its
  * config.json into a model. */
 #include "sim/checkpoint/checkpoint.h"
+#include "sim/checkpoint/hf_internal.h"
+#include "sim/io/file_kind.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,6 +50,43 @@ int ckpt_find_config(const char *checkpoint, char *buf, size_t n)
     return stat(buf, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* a GGUF file's metadata as its config.json, with the Hugging Face names inspect reads:
+ * model_type (general.architecture; gemma's GGUF gain already holds Gemma's + 1, so it is
+ * not called gemma here) and the eps key that says RMSNorm or LayerNorm. *cfg stays NULL for
+ * other files; NS_OK unless a GGUF file is bad. */
+static int gguf_config(const char *path, cJSON **cfg, char *used, size_t n, ns_err *e)
+{
+    file_kind k;
+    st_set s;
+    char key[160];
+    ns_err quiet = {0};
+    if (file_kind_of(path, &k, &quiet) || k != FK_GGUF)
+        return NS_OK;
+    int rc = st_set_open(&s, path, e);
+    if (rc)
+        return rc;
+    cJSON *c = hf_gguf_config(&s);
+    const char *arch = st_set_meta(&s, "general.architecture");
+    double eps;
+    if (c && arch) {
+        cJSON_ReplaceItemInObject(c, "model_type", cJSON_CreateString(strncmp(arch, "gemma", 5) == 0 ? "gguf-gemma"
+                                                                                                 : arch));
+        snprintf(key, sizeof key, "%s.attention.layer_norm_rms_epsilon", arch);
+        if (cfg_num(c, key, &eps))
+            cJSON_AddNumberToObject(c, "rms_norm_eps", eps);
+        snprintf(key, sizeof key, "%s.attention.layer_norm_epsilon", arch);
+        if (cfg_num(c, key, &eps)) {
+            cJSON_AddNumberToObject(c, "layer_norm_epsilon", eps);
+            cJSON_AddNumberToObject(c, "layer_norm_eps", eps);
+        }
+    }
+    st_set_close(&s);
+    *cfg = c;
+    if (used && n)
+        snprintf(used, n, "%s (GGUF metadata)", path);
+    return c ? NS_OK : ns_fail(e, NS_ERUN, "out of memory");
+}
+
 int ckpt_load_config(const char *checkpoint, const char *config_path, int no_config, cJSON **cfg,
                      char *used, size_t n, ns_err *e)
 {
@@ -55,6 +94,10 @@ int ckpt_load_config(const char *checkpoint, const char *config_path, int no_con
     *cfg = NULL;
     if (config_path && no_config)
         return ns_fail(e, NS_EUSAGE, "--config and --no-config exclude each other");
+    if (!config_path && !no_config && gguf_config(checkpoint, cfg, used, n, e))
+        return e->code;
+    if (*cfg)
+        return NS_OK;
     if (config_path)
         snprintf(found, sizeof found, "%s", config_path);
     else if (no_config || !ckpt_find_config(checkpoint, found, sizeof found))

@@ -189,10 +189,11 @@ static norm_layer *layer_at(scan_result *r, const char *prefix, size_t len, int 
     return l;
 }
 
-/* a 1-D tensor joins a norm layer when its prefix names a norm (or it matches --norm-pattern) */
+/* a 1-D tensor (or a 2-D (heads, head_dim) one: Command R+ q_norm / k_norm) joins a norm layer
+ * when its prefix names a norm (or it matches --norm-pattern) */
 static void consider(scan_result *r, const matchers *m, const st_tensor *t, int cap)
 {
-    if (t->ndim != 1)
+    if (t->ndim != 1 && !(t->ndim == 2 && t->shape[0] > 1 && t->shape[0] <= 4096)) /* 2-D: per head */
         return;
     const char *dot = strrchr(t->name, '.');
     const char *last = dot ? dot + 1 : t->name;
@@ -315,10 +316,14 @@ static int classify(scan_result *r, const scan_opts *o, const scan_ctx *c, ns_er
         if (bad)
             return ns_fail(e, NS_EUSAGE, "norm parameter '%s' has dtype %s; a float dtype is needed",
                            bad->name, st_dtype_name(bad->dtype));
-        uint64_t d = l->scale ? l->scale->count : l->bias->count;
+        const st_tensor *p = l->scale ? l->scale : l->bias;
+        uint64_t d = p->count;
         if (d == 0 || d > (1u << 24))
             return ns_fail(e, NS_EUSAGE, "norm '%s' has %llu channels", l->prefix, (unsigned long long)d);
-        l->d = (int)d;
+        if (l->scale && l->bias && l->scale->ndim != l->bias->ndim)
+            return ns_fail(e, NS_EUSAGE, "norm '%s': scale and bias differ in shape", l->prefix);
+        l->heads = p->ndim == 2 ? (int)p->shape[0] : 1;
+        l->d = (int)(d / (uint64_t)l->heads);
         if (c->normsim_norm[0] && !o->force_kind) { /* one scheme for every norm of the model */
             l->kind = c->normsim_norm;
             snprintf(l->resolved_by, sizeof l->resolved_by, "normsim checkpoint metadata");

@@ -21,7 +21,8 @@
 typedef struct {
     char prefix[256];            /* e.g. "transformer.ln_f" */
     const st_tensor *scale, *bias;
-    int d;                       /* channels */
+    int d;                       /* channels (per head when heads > 1) */
+    int heads;                   /* 1; or H for a 2-D (H, head_dim) weight, one norm per head */
     int layer;                   /* block index in the name, -1 if none */
     const char *kind;            /* registry scheme name; NULL: ambiguous */
     char resolved_by[128];       /* how kind was decided, or why it is ambiguous */

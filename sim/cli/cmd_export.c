@@ -3,6 +3,7 @@
  * (tests/oracle rebuilds the model in PyTorch from them). */
 #include "sim/cli/commands.h"
 #include "sim/cli/model_opts.h"
+#include "sim/checkpoint/checkpoint.h"
 #include "sim/data/inputs.h"
 #include "sim/model/config_json.h"
 #include "sim/model/forward.h"
@@ -34,6 +35,8 @@ static const char export_help[] =
     "model:\n" MODEL_OPTS_HELP
     "\n"
     "  --out DIR            output folder (created)\n"
+    "  --hf DIR             also (or only) the model as a Hugging Face checkpoint: DIR/model.safetensors\n"
+    "                       under the family's HF names and DIR/config.json (docs/formats.md)\n"
     "  --tokens N           tokens: a multiple of --seq, or at most one sequence (default 256);\n"
     "                       image models: whole images covering at least N rows\n"
     "  --grads              also the gradient of the mean cross-entropy of random targets\n"
@@ -271,6 +274,22 @@ static void remove_partial(const char *dir, const ns_model *m)
     rmdir(dir);
 }
 
+/* --hf DIR: a new folder holding the model as a Hugging Face checkpoint (nothing left on failure) */
+static int export_hf(const ns_model *m, const char *dir, ns_err *e)
+{
+    struct stat st;
+    char path[4096];
+    if (stat(dir, &st) == 0)
+        return ns_fail(e, NS_EUSAGE, "%s already exists: choose a new --hf folder", dir);
+    int rc = make_dir(dir, e);
+    if (!rc && (rc = ckpt_export_hf(m, dir, e))) {
+        snprintf(path, sizeof path, "%s/model.safetensors", dir);
+        remove(path);
+        rmdir(dir);
+    }
+    return rc;
+}
+
 int cmd_export(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -279,12 +298,12 @@ int cmd_export(int argc, char **argv)
     }
     model_opts mo;
     model_opts_default(&mo);
-    const char *dir = NULL, *data = NULL;
+    const char *dir = NULL, *data = NULL, *hf = NULL;
     long tokens = 256;
     int grads = 0;
     ns_err e = {0};
     const arg_spec opts[] = {ARG_S("--out", &dir), ARG_L("--tokens", &tokens, 1, 1L << 20),
-                             ARG_F("--grads", &grads), ARG_S("--data", &data)};
+                             ARG_F("--grads", &grads), ARG_S("--data", &data), ARG_S("--hf", &hf)};
     arg_iter it = {argc, argv, 1};
     while (it.i < argc) {
         int r = model_opts_take(&it, &mo, &e);
@@ -293,13 +312,20 @@ int cmd_export(int argc, char **argv)
         if (r < 0 || (r == 0 && arg_unknown(&it, "export", &e)))
             return cli_error(&e);
     }
-    if (!dir) {
-        ns_fail(&e, NS_EUSAGE, "export needs --out DIR");
+    if (!dir && !hf) {
+        ns_fail(&e, NS_EUSAGE, "export needs --out DIR (or --hf DIR)");
         return cli_error(&e);
     }
     ns_model m;
     if (model_opts_build(&mo, mo.norm, &m, &e))
         return cli_error(&e);
+    if (hf) {
+        int hrc = export_hf(&m, hf, &e);
+        if (hrc || !dir) {
+            model_free(&m);
+            return hrc ? cli_error(&e) : 0;
+        }
+    }
     int T = tokens <= m.cfg.seq ? (int)tokens : m.cfg.seq, B = (int)((tokens + T - 1) / T);
     int rc = NS_OK;
     if (m.cfg.input == INPUT_PATCHES)

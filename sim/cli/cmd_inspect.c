@@ -60,7 +60,8 @@ typedef struct {
     double gmin, gmax, gmean, gstd, glogstd, cos_ones, p_dot_b;
     int k, zeros, near;
     int zero_idx[8], near_idx[8];
-    double *P;                 /* k x d */
+    double *P;                 /* k x d (a per-head norm: head 0's) */
+    int heads, k_heads;        /* a (heads, d) weight: one norm per head; k summed over them */
 } norm_facts;
 
 static int parse(int argc, char **argv, inspect_opts *o, ns_err *e)
@@ -176,12 +177,29 @@ static int norm_facts_of(const st_set *s, const norm_layer *l, const char *kind_
     int rc = g ? NS_OK : ns_fail(e, NS_ERUN, "out of memory");
     if (!rc && l && !(rc = load_vec(s, l->scale, &w, e)))
         rc = load_vec(s, l->bias, &b, e);
-    for (int i = 0; !rc && i < d; i++) /* the effective gain */
+    f->heads = l && l->heads > 1 ? l->heads : 1;
+    double *gh = f->heads > 1 ? realloc(g, sizeof(double) * (size_t)d * (size_t)f->heads) : g;
+    if (!gh)
+        rc = ns_fail(e, NS_ERUN, "out of memory");
+    else
+        g = gh;
+    for (int i = 0; !rc && i < d * f->heads; i++) /* the effective gain (every head) */
         g[i] = w ? (f->one_plus ? 1.0 + w[i] : w[i]) : 1.0;
+    for (int h = 1; !rc && h < f->heads; h++) { /* per head: p_h from head h's own gain */
+        double *Ph = NULL;
+        int kh = norm_predicted_kernel(f->kind ? f->kind : "layernorm-nobias", d, w ? w + (size_t)h * d : NULL,
+                                       b ? b + (size_t)h * d : NULL, &Ph, e);
+        free(Ph);
+        rc = kh < 0 ? e->code : NS_OK;
+        f->k_heads += kh > 0 ? kh : 0;
+    }
     if (!rc) {
+        f->d = d * f->heads; /* gain statistics over every head */
         gain_stats(f, g, o->zero_tol);
+        f->d = d;
         f->k = norm_predicted_kernel(f->kind ? f->kind : "layernorm-nobias", d, w, b, &f->P, e);
         rc = f->k < 0 ? e->code : NS_OK;
+        f->k_heads += f->k > 0 ? f->k : 0;
     }
     f->cos_ones = f->p_dot_b = NAN;
     if (!rc && f->k > 0) {
@@ -247,6 +265,9 @@ static void write_table(FILE *out, const inspect_opts *o, const st_set *s, const
         const norm_layer *l = f->l;
         fprintf(out, "  %-42s %-18s d %-6d %-11s %s\n", facts_name(f), l->kind ? l->kind : "ambiguous",
                 f->d, l->scale && l->bias ? "scale+bias" : l->scale ? "scale" : "bias", l->resolved_by);
+        if (f->heads > 1)
+            fprintf(out, "  %-42s per head: %d heads x d %d, one norm each: predicted kernel dims %d in all "
+                    "(p_h from head h's gain)\n", "", f->heads, f->d, f->k_heads);
     }
     if (!fin)
         return;
@@ -310,6 +331,8 @@ static cJSON *facts_json(const norm_facts *f, int with_direction)
     cJSON_AddItemToObject(o, "bias", l && l->bias ? cJSON_CreateString(l->bias->name) : cJSON_CreateNull());
     cJSON_AddNumberToObject(o, "layer", l ? l->layer : -1);
     cJSON_AddNumberToObject(o, "d", f->d);
+    cJSON_AddNumberToObject(o, "heads", f->heads > 0 ? f->heads : 1);
+    cJSON_AddNumberToObject(o, "predicted_k_all_heads", f->k_heads);
     cJSON_AddBoolToObject(o, "final", f->final);
     cJSON_AddBoolToObject(o, "one_plus_w", f->one_plus);
     cJSON_AddNumberToObject(o, "predicted_k", f->k);

@@ -26,7 +26,9 @@ static const char train_help[] =
     "one row per tracked precision is appended to DIR/track.csv (|cos|, p'Cp/lambda_max,\n"
     "the 8 smallest eigenvalues over lambda_max, dead directions, sigma_min per block,\n"
     "min/max/std-of-log of the final norm's gain). DIR/checkpoint.safetensors is written\n"
-    "atomically every M steps and at the end; --resume continues bit-identically.\n"
+    "atomically every M steps and at the end; --resume continues bit-identically. At the end\n"
+    "DIR/hf/ holds the model under its family's Hugging Face names (model.safetensors,\n"
+    "config.json; docs/formats.md), for every family and norm HF naming can express.\n"
     "\n"
     "model:\n" MODEL_OPTS_HELP
     "\n"
@@ -237,6 +239,22 @@ static void print_summary(const cli_train *c, const ns_model *m, const train_res
     printf("%-26s %s/track.csv, %s/checkpoint.safetensors\n", "written", c->t.out, c->t.out);
 }
 
+/* DIR/hf: the trained model under its family's Hugging Face names (ckpt_export_hf), for
+ * transformers users; a model HF naming cannot express gets a note instead */
+static int write_hf_copy(const cli_train *c, const ns_model *m)
+{
+    char dir[4096];
+    ns_err e = {0};
+    snprintf(dir, sizeof dir, "%s/hf", c->t.out);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return 0;
+    if (ckpt_export_hf(m, dir, &e) == NS_OK)
+        return 1;
+    fprintf(stderr, "normsim: note: no Hugging Face copy in %s: %s\n", dir, e.msg);
+    rmdir(dir);
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -255,8 +273,12 @@ int cmd_train(int argc, char **argv)
     int rc = build_model(&c, &m, &e);
     if (!rc) {
         rc = train_run(&m, &c.t, &r, &e);
-        if (!rc)
+        if (!rc) {
             print_summary(&c, &m, &r);
+            if (write_hf_copy(&c, &m) && !c.format)
+                printf("%-26s %s/hf/model.safetensors, %s/hf/config.json (Hugging Face names)\n", "written",
+                       c.t.out, c.t.out);
+        }
         model_free(&m);
     }
     if (rc == NS_EUSAGE && created) { /* bad input, found before training: leave no folder */

@@ -214,22 +214,31 @@ static int load_vector(const char *spec, const char *what, uint64_t d, double **
     return NS_OK;
 }
 
-/* --gamma CHECKPOINT: the final norm found by the scan */
-static int gamma_from_checkpoint(const acts_opts *o, const char *path, uint64_t d, norm_given *ng,
-                                 ns_err *e)
+/* --gamma CHECKPOINT: the final norm found by the scan; CHECKPOINT:TENSOR: the norm layer whose
+ * scale is TENSOR, its kind as the scan classifies it (*found = 0 when the scan has no such layer) */
+static int gamma_from_checkpoint(const acts_opts *o, const char *path, const char *tensor, uint64_t d,
+                                 norm_given *ng, int *found, ns_err *e)
 {
     cJSON *cfg;
     st_set s;
     scan_result r;
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, "%s", tensor ? tensor : "");
+    if (strrchr(prefix, '.'))
+        *strrchr(prefix, '.') = '\0';
+    *found = 1;
     int rc = ckpt_load_config(path, o->config, o->no_config, &cfg, NULL, 0, e);
     if (rc || (rc = st_set_open(&s, path, e))) {
         cJSON_Delete(cfg);
         return rc;
     }
-    scan_opts so = {NULL, o->kind, o->final, cfg};
-    if (!(rc = norm_scan(&s, &so, &r, e))) {
+    scan_opts so = {NULL, o->kind, tensor ? prefix : o->final, cfg};
+    ns_err quiet = {0};
+    if (!(rc = norm_scan(&s, &so, &r, tensor ? &quiet : e))) {
         const norm_layer *l = r.final >= 0 ? &r.layers[r.final] : NULL;
-        if (!l)
+        if (tensor && (!l || !l->scale || strcmp(l->scale->name, tensor) != 0))
+            *found = 0, rc = NS_EUSAGE;
+        else if (!l)
             rc = ns_fail(e, NS_EUSAGE, "%s: no final norm with parameters found (use --gamma FILE:TENSOR)", path);
         else if ((uint64_t)l->d != d)
             rc = ns_fail(e, NS_EUSAGE, "final norm %s has d = %d; the activations have d = %llu", l->prefix,
@@ -249,10 +258,11 @@ static int gamma_from_checkpoint(const acts_opts *o, const char *path, uint64_t 
                 fprintf(stderr, "normsim: note: gamma from %s (%s, %s)\n", l->prefix, l->kind, l->resolved_by);
         }
         scan_result_free(&r);
-    }
+    } else if (tensor)
+        *found = 0;
     st_set_close(&s);
     cJSON_Delete(cfg);
-    return rc;
+    return *found ? rc : NS_OK;
 }
 
 static int load_norm(const acts_opts *o, uint64_t d, norm_given *ng, ns_err *e)
@@ -270,10 +280,11 @@ static int load_norm(const acts_opts *o, uint64_t d, norm_given *ng, ns_err *e)
     }
     if (o->gamma && (rc = split_spec(o->gamma, path, sizeof path, &tensor, e)))
         return rc;
-    int ckpt = o->gamma && !tensor && (stat(path, &sb) == 0) && (S_ISDIR(sb.st_mode) || !has_npy_magic(path));
+    int ckpt = o->gamma && (stat(path, &sb) == 0) && (S_ISDIR(sb.st_mode) || !has_npy_magic(path)), found = 0;
     if (ckpt)
-        rc = gamma_from_checkpoint(o, path, d, ng, e);
-    else if (o->gamma)
+        rc = gamma_from_checkpoint(o, path, tensor, d, ng, &found, e);
+    ckpt = ckpt && found;
+    if (!ckpt && o->gamma && !rc) /* a .npy, or a tensor that is no norm's scale: a plain gain */
         rc = load_vector(o->gamma, "--gamma", d, &ng->g, e);
     if (!rc && o->beta)
         rc = load_vector(o->beta, "--beta", d, &ng->b, e);

@@ -1,5 +1,5 @@
 /* diagnose_ckpt.c - `normsim diagnose --checkpoint`: the diagnostic on imported weights
- * (Hugging Face GPT-2 / LLaMA naming, or a normsim checkpoint): diag_run on the imported
+ * (Hugging Face naming of every family but gemma4, GGUF, or a normsim checkpoint): diag_run on the imported
  * model, fed by the model's own source or by token ids from a file (--input), with the
  * post-final-norm rows passed on to a .npy dump (--dump-acts). */
 #include "sim/cli/commands.h"
@@ -17,14 +17,14 @@
 
 const char diagnose_ckpt_help[] =
     "checkpoints (the model is imported instead of built):\n"
-    "  --checkpoint PATH    weights from a .safetensors file, a model.safetensors.index.json or a\n"
-    "                       folder: Hugging Face GPT-2 naming (transformer.h.<i>.ln_1.weight,\n"
-    "                       Conv1D (in, out) weights) or LLaMA naming (model.layers.<i>.\n"
-    "                       input_layernorm.weight, ...; also mistral, qwen2), or a normsim\n"
-    "                       checkpoint. Sizes come from the tensor shapes, checked against\n"
-    "                       config.json (next to it, or --config) before any compute\n"
-    "  --arch NAME          the naming family: gpt2, llama, mistral, qwen2 (default: config.json's\n"
-    "                       model_type, else the tensor names)\n"
+    "  --checkpoint PATH    weights from a .safetensors or .gguf file (read by content), a\n"
+    "                       model.safetensors.index.json or a folder: Hugging Face naming of gpt2,\n"
+    "                       pythia, opt, bloom, falcon, phi2, command-r, llama, mistral, qwen2, gemma,\n"
+    "                       t5, olmo1, olmo2, bert, vit, dinov2 (docs/formats.md); GGUF llama, gpt2;\n"
+    "                       or a normsim checkpoint. Sizes come from the tensor shapes, checked\n"
+    "                       against config.json (next to it, or --config) before any compute\n"
+    "  --arch NAME          the family (default: config.json's model_type, which it must match;\n"
+    "                       without one, the tensor names, said in a warning)\n"
     "  --config FILE        Hugging Face config.json (n_head / num_attention_heads, eps, rope_theta)\n"
     "  --no-config          do not read config.json next to the checkpoint\n"
     "  --heads N            attention heads when there is no config.json\n"

@@ -4,6 +4,7 @@
  * padded with spaces and ending in '\n', then the raw data. */
 #include "sim/base/file_in.h"
 #include "sim/io/npy.h"
+#include "sim/io/file_kind.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,9 @@ static int parse_dict(cursor *c, npy_header *h, ns_err *e)
 int npy_parse_header(const unsigned char *buf, size_t len, npy_header *h, ns_err *e)
 {
     memset(h, 0, sizeof *h);
+    file_kind k = file_kind_sniff(buf, len, UINT64_MAX);
+    if (k != FK_NPY && k != FK_OTHER)
+        return ns_fail(e, NS_EUSAGE, "this is %s, not a .npy file", file_kind_name(k));
     if (len < 10 || memcmp(buf, "\x93NUMPY", 6) != 0)
         return ns_fail(e, NS_EUSAGE, "not a .npy file (no \\x93NUMPY magic)%s",
                        len < 10 ? ": truncated" : "");

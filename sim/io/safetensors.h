@@ -31,6 +31,8 @@ typedef struct {
     uint64_t count;      /* elements: prod(shape) (1 for a scalar, shape []) */
     uint64_t begin, end; /* byte offsets into the data section */
     int file;            /* index of the file in its st_set (0 for a lone st_file) */
+    int gguf_type;       /* a GGUF block-quantized type (gguf.h: Q8_0, Q4_0), else 0; dtype is
+                            then the type it decodes from (F16 scale), for checks */
 } st_tensor;
 
 typedef struct {

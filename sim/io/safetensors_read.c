@@ -1,6 +1,8 @@
 /* safetensors.c - safetensors reader: the header validated in full, then chunked reads.
  * The writer is in safetensors_write.c, sharded sets in safetensors_set.c. */
 #include "sim/base/file_in.h"
+#include "sim/io/file_kind.h"
+#include "sim/io/gguf.h"
 #include "sim/io/safetensors.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -270,8 +272,11 @@ static int stream_size(FILE *f, uint64_t *size)
 static int open_checked(st_file *f, ns_err *e)
 {
     unsigned char len8[8];
-    if (stream_size(f->f, &f->size))
+    file_kind k;
+    if (stream_size(f->f, &f->size) || file_kind_of_stream(f->f, &k, e))
         return ns_fail(e, NS_EUSAGE, "cannot seek: not a regular file");
+    if (k != FK_SAFETENSORS && k != FK_OTHER) /* other: say below what is wrong with it */
+        return ns_fail(e, NS_EUSAGE, "this is %s, not a safetensors file", file_kind_name(k));
     if (f->size < 8 || fread(len8, 1, 8, f->f) != 8)
         return ns_fail(e, NS_EUSAGE, "truncated: %llu bytes, but a safetensors file starts with an "
                        "8-byte header length", (unsigned long long)f->size);
@@ -280,7 +285,7 @@ static int open_checked(st_file *f, ns_err *e)
         n = n << 8 | len8[i];
     if (n > f->size - 8)
         return ns_fail(e, NS_EUSAGE, "header length %llu is larger than the file (%llu bytes): "
-                       "truncated or not a safetensors file", (unsigned long long)n,
+                       "truncated, or not a safetensors, GGUF or .npy file", (unsigned long long)n,
                        (unsigned long long)f->size);
     if (n == 0 || n > ST_MAX_HEADER)
         return ns_fail(e, NS_EUSAGE, "header length %llu is not in [1, %u]", (unsigned long long)n,
@@ -361,6 +366,8 @@ int st_read(const st_file *f, const st_tensor *t, uint64_t first, uint64_t n, do
         return ns_fail(e, NS_ERUN, "%s: read of elements [%llu, %llu) of '%s' (%llu elements)", f->path,
                        (unsigned long long)first, (unsigned long long)(first + n), t->name,
                        (unsigned long long)t->count);
+    if (t->gguf_type)
+        return gguf_read_blocks(f, t, first, n, out, e);
     const size_t w = (size_t)num_size(t->dtype), per = CHUNK_BYTES / w;
     unsigned char buf[CHUNK_BYTES];
     if (n && fseeko(f->f, (off_t)(f->data_start + t->begin + first * w), SEEK_SET) != 0)

@@ -1,6 +1,8 @@
 /* safetensors_set.c - sharded checkpoints: model.safetensors.index.json parsed and
  * checked, every shard opened, one sorted name table over all of them. */
 #include "sim/io/safetensors.h"
+#include "sim/io/file_kind.h"
+#include "sim/io/gguf.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -209,6 +211,14 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* a single file by its content: GGUF (gguf.h) or safetensors */
+static int open_file(st_file *f, const char *path, ns_err *e)
+{
+    file_kind k;
+    int rc = file_kind_of(path, &k, e);
+    return rc ? rc : k == FK_GGUF ? gguf_open(f, path, e) : st_open(f, path, e);
+}
+
 int st_set_open(st_set *s, const char *path, ns_err *e)
 {
     memset(s, 0, sizeof *s);
@@ -233,7 +243,7 @@ int st_set_open(st_set *s, const char *path, ns_err *e)
         rc = open_index(s, file, e);
     else if (!(s->files = calloc(1, sizeof *s->files)))
         rc = ns_fail(e, NS_ERUN, "out of memory");
-    else if (!(rc = st_open(&s->files[0], file, e)))
+    else if (!(rc = open_file(&s->files[0], file, e)))
         s->n_files = 1;
     if (!rc)
         rc = set_collect(s, e);

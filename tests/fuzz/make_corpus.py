@@ -149,10 +149,39 @@ def normscan_cases():
     yield "zero_gain", tensors_file({"ln_f.weight": np.array([1, 0, 2, 0], "<f8")})
 
 
+def gguf_cases():
+    sys.path.insert(0, os.path.join(HERE, "..", "io"))
+    import tempfile
+    from gguf_write import write_gguf
+
+    meta = [("general.architecture", "string", "llama"), ("llama.embedding_length", "u32", 32),
+            ("llama.attention.layer_norm_rms_epsilon", "f32", 1e-6), ("tokenizer.ggml.tokens", ("array", "string"),
+                                                                     ["a", "bb"])]
+    t = [("token_embd.weight", np.linspace(-1, 1, 64).reshape(2, 32), "Q8_0"),
+         ("output_norm.weight", np.ones(32), "F32"), ("blk.0.ffn_up.weight", np.ones((1, 32)), "Q4_0")]
+
+    def gguf(**kw):
+        with tempfile.NamedTemporaryFile() as f:
+            write_gguf(f.name, kw.pop("meta", meta), kw.pop("tensors", t), **kw)
+            return open(f.name, "rb").read()
+    yield "valid_v3", gguf()
+    yield "valid_v2_bf16", gguf(version=2, tensors=[("a", np.ones((2, 3)), "BF16"), ("b", np.ones(4), "F16")])
+    full = gguf()
+    yield "truncated", full[: len(full) - 20]  # into the last tensor (its padding is 14 bytes)
+    yield "truncated_header", full[:40]
+    yield "ntensors", gguf(n_tensors=1 << 40)
+    yield "offset_past_end", gguf(offsets=[0, 1 << 40, 64])
+    yield "misaligned", gguf(offsets=[0, 3, 64])
+    yield "version1", gguf(version=1)
+    yield "q4k", gguf(tensors=[("x", ((256,), bytes(144)), "Q4_K")])
+    yield "strlen", b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1 << 50) + b"k" * 40
+    yield "q8_count", gguf(tensors=[("x", ((31,), bytes(34)), "Q8_0")])
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for target, cases in (("safetensors", safetensors_cases), ("index", index_cases), ("npy", npy_cases),
-                          ("normscan", normscan_cases)):
+                          ("normscan", normscan_cases), ("gguf", gguf_cases)):
         os.makedirs(os.path.join(out, target), exist_ok=True)
         for name, data in cases():
             with open(os.path.join(out, target, name), "wb") as f:

@@ -59,6 +59,7 @@ def main(out):
     h["transformer.ln_f.weight"]["shape"] = [65]
     w("shape_mismatch.safetensors", st_bytes(h, data))
     w("not_safetensors.safetensors", b"GGUF" + bytes(100))
+    w("not_any.safetensors", b"PK\x03\x04" + bytes(100))  # a zip (torch .bin) under the wrong name
     w("newline_name.safetensors", st_bytes({"a\nb": {"dtype": "X", "shape": [1], "data_offsets": [0, 4]}}, b"1234"))
     h = json.loads(json.dumps(header))
     h["transformer.ln_f.bias"]["dtype"] = "I64"  # valid file, an integer tensor where floats are needed

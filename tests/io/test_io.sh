@@ -243,6 +243,13 @@ print("bf16 activations: |cos| = %.9f, p.Cp/lambda_max = %.2g (threshold %.2g): 
 ' "$tmp/out"
 run "$NS" diagnose --acts "$tmp/c.npy" --gamma "$M/gpt2/model.safetensors:transformer.ln_f.weight" --format csv
 [ "$rc" -eq 0 ] && grep -q ',PRESENT,' "$tmp/out" && ok || bad "normsim's own dump as --acts"
+# --gamma CHECKPOINT:TENSOR takes the kind from the checkpoint: llama's model.norm is RMSNorm (no
+# kernel: ABSENT), not the LayerNorm-without-bias default (which answers MISMATCH on these rows)
+run "$NS" diagnose --checkpoint "$M/llama" --dump-acts "$tmp/la.npy" --tokens 512 --format csv
+run "$NS" diagnose --acts "$tmp/la.npy" --gamma "$M/llama/model.safetensors:model.norm.weight" --format csv
+[ "$rc" -eq 0 ] && grep -q '^acts,rmsnorm,.*,checkpoint,.*,ABSENT,' "$tmp/out" && ok || bad "--gamma CKPT:TENSOR kind: $(cat "$tmp/out" "$tmp/err")"
+run "$NS" diagnose --acts "$tmp/la.npy" --gamma "$M/llama/model.safetensors:model.norm.weight" --norm layernorm-nobias --format csv
+[ "$rc" -eq 0 ] && grep -q ',MISMATCH,' "$tmp/out" && ok || bad "--gamma CKPT:TENSOR with --norm: the given kind wins"
 
 # ---- streaming: a 51 MB float32 file with a peak RSS far below its size (d = 32: O(d^2)) ----
 "$PY" -c 'import numpy as np, sys; np.save(sys.argv[1], np.random.default_rng(0).standard_normal((400000, 32), dtype=np.float32))' "$tmp/big.npy"
@@ -259,7 +266,7 @@ rm -f "$tmp/big.npy"
 # ---- bad input: one line, exit 2, nothing on stdout ----
 for c in truncated:out.of.range truncated_header:larger.than tiny:truncated header_len:larger.than \
     invalid_json:"invalid JSON" out_of_range:"out of range" overlap:overlap unknown_dtype:"unknown dtype" \
-    shape_mismatch:"needs 520 bytes" not_safetensors:"larger than" non_float:"float dtype" \
+    shape_mismatch:"needs 520 bytes" not_safetensors:"GGUF version 0 is not supported" not_any:"not a safetensors, GGUF or .npy file" non_float:"float dtype" \
     newline_name:"'a?b': unknown dtype"; do
     expect_error "inspect ${c%%:*}.safetensors" "${c#*:}" inspect "$M/bad/${c%%:*}.safetensors"
 done
@@ -283,7 +290,8 @@ expect_error "model option with --checkpoint" "does not apply" diagnose --checkp
 expect_error "--acts and --checkpoint" "exclude" diagnose --acts "$M/gpt2/acts_f64.npy" --checkpoint "$M/gpt2"
 expect_error "acts without a tensor name" "name one" diagnose --acts "$M/gpt2/model.safetensors"
 expect_error "acts missing" "cannot open" diagnose --acts "$tmp/none.npy"
-expect_error "import of an unknown family" "supports --arch" diagnose --checkpoint "$M/gpt2" --arch bert
+expect_error "--arch against model_type" "model_type 'gpt2' is normsim's gpt2" diagnose --checkpoint "$M/gpt2" --arch bert
+expect_error "import of a family without HF naming" "no Hugging Face naming for --arch 'gemma4'" diagnose --checkpoint "$M/gpt2" --arch gemma4 --no-config
 expect_error "gpt2 naming read as llama" "embed_tokens" diagnose --checkpoint "$M/gpt2" --arch llama --heads 4 --no-config
 expect_error "seq beyond the positions" "exceeds" diagnose --checkpoint "$M/gpt2" --seq 64
 expect_error "--input with --tokens" "--input sets" diagnose --checkpoint "$M/gpt2" --input "$M/gpt2/tokens.npy" --tokens 5

@@ -17,6 +17,9 @@
 #define LLVMFuzzerTestOneInput fuzz_normscan_one
 #include "tests/fuzz/fuzz_normscan.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_gguf_one
+#include "tests/fuzz/fuzz_gguf.c"
+#undef LLVMFuzzerTestOneInput
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +66,13 @@ static int parses(const char *target, const unsigned char *data, size_t n, ns_er
     FILE *f = n ? fmemopen((void *)data, n, "rb") : NULL;
     if (!f)
         return ns_fail(e, NS_EUSAGE, "empty");
+    if (strcmp(target, "gguf") == 0) {
+        st_file g;
+        int rc = gguf_open_stream(&g, f, "corpus", e);
+        if (rc == NS_OK)
+            st_close(&g);
+        return rc;
+    }
     if (strcmp(target, "safetensors") == 0) {
         st_file sf;
         int rc = st_open_stream(&sf, f, "corpus", e);
@@ -112,9 +122,9 @@ static int replay(const char *base, const char *kind, const char *target, fuzz_f
 int main(void)
 {
     const char *base = getenv("NS_FUZZ_DIR") ? getenv("NS_FUZZ_DIR") : "tests/fuzz";
-    const char *targets[] = {"safetensors", "index", "npy", "normscan"};
-    fuzz_fn fns[] = {fuzz_safetensors_one, fuzz_index_one, fuzz_npy_one, fuzz_normscan_one};
-    for (int t = 0; t < 4; t++) {
+    const char *targets[] = {"safetensors", "index", "npy", "normscan", "gguf"};
+    fuzz_fn fns[] = {fuzz_safetensors_one, fuzz_index_one, fuzz_npy_one, fuzz_normscan_one, fuzz_gguf_one};
+    for (int t = 0; t < 5; t++) {
         int c = replay(base, "corpus", targets[t], fns[t]);
         CHECK(c > 0, "%s/corpus/%s: no files replayed (run from the repository root)", base, targets[t]);
         int r = replay(base, "regressions", targets[t], fns[t]);
