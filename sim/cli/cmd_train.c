@@ -6,6 +6,7 @@
 #include "sim/io/safetensors.h"
 #include "sim/train/train.h"
 #include "sim/base/json_util.h"
+#include "sim/base/interrupt.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -26,7 +27,8 @@ static const char train_help[] =
     "one row per tracked precision is appended to DIR/track.csv (|cos|, p'Cp/lambda_max,\n"
     "the 8 smallest eigenvalues over lambda_max, dead directions, sigma_min per block,\n"
     "min/max/std-of-log of the final norm's gain). DIR/checkpoint.safetensors is written\n"
-    "atomically every M steps and at the end; --resume continues bit-identically.\n"
+    "atomically every M steps and at the end; --resume continues bit-identically. Ctrl-C\n"
+    "(SIGINT, SIGTERM) stops after the current step with a checkpoint written (exit 130).\n"
     "\n"
     "model:\n" MODEL_OPTS_HELP
     "\n"
@@ -44,7 +46,7 @@ static const char train_help[] =
     "  --track-every K      diagnostic every K steps (default steps/10)\n"
     "  --track-precision L  comma list of f64,f32,bf16,f16 (default f64)\n"
     "  --probe-tokens N     rows of the probe set (default 4096)\n"
-    "  --ckpt-every M       checkpoint every M steps (default: only at the end)\n"
+    "  --ckpt-every M       checkpoint every M steps (default steps/10; and at the end)\n"
     "  --threshold T        dead-direction threshold (default per precision, as diagnose)\n"
     "  --format table|json  the final summary on stdout (default table)\n";
 
@@ -125,6 +127,8 @@ int train_args_parse(int argc, char **argv, cli_train *c, ns_err *e)
     t->opt.steps = t->steps;
     t->opt.warmup = c->warmup >= 0 ? c->warmup : t->steps / 10;
     t->track_every = c->track_every > 0 ? c->track_every : (t->steps >= 10 ? t->steps / 10 : 1);
+    if (t->ckpt_every <= 0) /* every 10% by default: an interrupted run loses little */
+        t->ckpt_every = t->steps >= 10 ? t->steps / 10 : 1;
     if (c->model.prec != PREC_F64)
         return ns_fail(e, NS_EUSAGE, "training runs in f64; track other precisions with --track-precision");
     ns_config cfg;
@@ -254,7 +258,10 @@ int cmd_train(int argc, char **argv)
     train_result r;
     int rc = build_model(&c, &m, &e);
     if (!rc) {
+        interrupt_defer(1); /* train stops by itself, with a checkpoint (sim/base/interrupt.h) */
         rc = train_run(&m, &c.t, &r, &e);
+        if (rc != NS_EINTR)
+            interrupt_defer(0);
         if (!rc)
             print_summary(&c, &m, &r);
         model_free(&m);

@@ -3,6 +3,7 @@
  * into the covariance: memory O(d^2) for any N. The predicted kernel comes from a gamma
  * (and beta) through the registry; without one, the spectrum and the bottom direction. */
 #include "sim/cli/commands.h"
+#include "sim/base/out_path.h"
 #include "sim/cli/args.h"
 #include "sim/checkpoint/checkpoint.h"
 #include "sim/stats/cov.h"
@@ -414,6 +415,8 @@ int diagnose_acts(int argc, char **argv)
     int rc = parse(argc, argv, &o, &e);
     if (!rc && !o.acts)
         rc = ns_fail(&e, NS_EUSAGE, "--acts needs a file");
+    if (!rc && o.write_bottom) /* before any work (sim/base/out_path.h) */
+        rc = out_check_file(o.write_bottom, "--write-bottom", &e);
     if (!rc)
         rc = run(&o, &res, &e);
     if (!rc && o.write_bottom) {

@@ -7,6 +7,7 @@
 #include "sim/diag/diag.h"
 #include "sim/model/loss.h"
 #include "sim/base/progress.h"
+#include "sim/base/interrupt.h"
 #include "sim/base/rng.h"
 #include "norms/registry.h"
 #include <cjson/cJSON.h>
@@ -243,6 +244,17 @@ static int resume_state(trainer *t, long *step, ns_err *e)
     return rc;
 }
 
+/* SIGINT/SIGTERM (sim/base/interrupt.h): the state after `step` updates is saved, unless
+ * it just was, so that --resume continues from it */
+static int stop_interrupted(trainer *t, long step, int saved, ns_err *e)
+{
+    int rc = saved ? NS_OK : save_checkpoint(t, step, e);
+    if (rc)
+        return rc;
+    return ns_fail(e, NS_EINTR, "interrupted after step %ld of %ld: %s/checkpoint.safetensors holds it; "
+                   "continue with --resume %s and the same options", step, t->o->steps, t->o->out, t->o->out);
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -358,6 +370,8 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
         if (start == 0)
             rc = track(&t, 0, 0.0, NAN, res->val_loss_init, res, e);
     }
+    if (!rc && interrupt_requested())
+        rc = stop_interrupted(&t, start, 0, e);
     progress pb;
     progress_start(&pb, "train", o->progress);
     double loss = NAN, val = res->val_loss_init;
@@ -373,8 +387,11 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
             val = probe_loss(&t);
             rc = track(&t, s + 1, optim_lr(&o->opt, s), loss, val, res, e);
         }
-        if (!rc && ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || last))
+        int save = (o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || last;
+        if (!rc && save)
             rc = save_checkpoint(&t, s + 1, e);
+        if (!rc && interrupt_requested())
+            rc = stop_interrupted(&t, s + 1, save, e);
         if (pb.active) {
             char label[96];
             snprintf(label, sizeof label, "step %ld/%ld loss %.4f val %.4f", s + 1, o->steps, loss, val);
