@@ -84,7 +84,7 @@ int atomic_dir_begin(atomic_dir *d, const char *path, const char *opt, ns_err *e
         free(d->tmp);
         d->tmp = NULL;
         atomic_dir_abort(d);
-        return ns_fail(e, err == EROFS || err == EACCES ? NS_EUSAGE : NS_ERUN, "%s %s: cannot create a "
+        return ns_fail(e, err == ENOSPC || err == EIO || err == ENOMEM ? NS_ERUN : NS_EUSAGE, "%s %s: cannot create a "
                        "folder next to it: %s", opt, path, strerror(err));
     }
     mode_t mask = umask(0); /* mkdtemp makes it 0700: give it what mkdir would */
