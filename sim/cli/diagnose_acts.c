@@ -116,12 +116,17 @@ static int source_open(row_source *r, const char *spec, ns_err *e)
     char path[4096];
     const char *tensor;
     memset(r, 0, sizeof *r);
-    int rc = split_spec(spec, path, sizeof path, &tensor, e);
+    struct stat sb;
+    int std_in = strcmp(spec, "-") == 0, rc = std_in ? NS_OK : split_spec(spec, path, sizeof path, &tensor, e);
     if (rc)
         return rc;
-    if (!tensor && has_npy_magic(path)) {
+    /* '-', a FIFO or a pipe: opened once and streamed, so .npy only (safetensors seeks) */
+    int stream = std_in || (!tensor && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
+    if (std_in)
+        snprintf(path, sizeof path, "standard input");
+    if (stream || (!tensor && has_npy_magic(path))) {
         r->is_npy = 1;
-        if ((rc = npy_open(&r->npy, path, e)))
+        if ((rc = std_in ? npy_open_stream(&r->npy, stdin, "standard input (--acts -)", e) : npy_open(&r->npy, path, e)))
             return rc;
         r->dtype = r->npy.h.dtype;
         snprintf(r->desc, sizeof r->desc, "npy %s", r->npy.h.descr);

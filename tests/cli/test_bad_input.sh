@@ -205,5 +205,16 @@ done
 "$NS" diagnose $small --tokens 64 2>"$tmp/o/err" | true; rc=${PIPESTATUS[0]}
 [ "$rc" -eq 1 ] && grep -q 'Broken pipe' "$tmp/o/err" && ok || bad "closed pipe: exit $rc, $(cat "$tmp/o/err")"
 
+# ---- non-seekable --acts: '-' and a FIFO stream (one open), the same numbers as the file ----
+"$NS" diagnose --acts "$ACTS" --format csv >"$tmp/o/file.csv" 2>/dev/null
+"$NS" diagnose --acts - --format csv <"$ACTS" >"$tmp/o/stdin.csv" 2>/dev/null; rc=$?
+[ "$rc" -eq 0 ] && [ -s "$tmp/o/file.csv" ] && cmp -s "$tmp/o/file.csv" "$tmp/o/stdin.csv" && ok || bad "--acts - (exit $rc) differs from the file"
+mkfifo "$tmp/o/fifo"
+(cat "$ACTS" >"$tmp/o/fifo" &)
+timeout 60 "$NS" diagnose --acts "$tmp/o/fifo" --format csv >"$tmp/o/fifo.csv" 2>/dev/null; rc=$?
+[ "$rc" -eq 0 ] && cmp -s "$tmp/o/file.csv" "$tmp/o/fifo.csv" && ok || bad "--acts FIFO: exit $rc (124: it hung)"
+head -c 1000 "$ACTS" | "$NS" diagnose --acts - >"$tmp/o/out" 2>"$tmp/o/err"; rc=$?
+[ "$rc" -eq 1 ] && [ ! -s "$tmp/o/out" ] && grep -q 'short read' "$tmp/o/err" && ok || bad "--acts - truncated: exit $rc $(cat "$tmp/o/err")"
+
 echo "badinput: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
