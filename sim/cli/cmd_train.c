@@ -177,7 +177,14 @@ static int build_model(const cli_train *c, ns_model *m, ns_err *e)
     rc = ckpt_load_model(path, m, e);
     char *have = rc ? NULL : ckpt_config_text(&m->cfg);
     if (!rc && (!want || !have || strcmp(want, have) != 0)) {
-        rc = ns_fail(e, NS_EUSAGE, "--resume: the model options differ from the checkpoint's %s", have ? have : "");
+        cJSON *a = want ? cJSON_Parse(want) : NULL, *b = have ? cJSON_Parse(have) : NULL;
+        char diff[400];
+        if (a && b && json_diff_keys(a, b, "checkpoint:", diff, sizeof diff) > 0)
+            rc = ns_fail(e, NS_EUSAGE, "--resume: the model differs from the checkpoint's: %s", diff);
+        else
+            rc = ns_fail(e, NS_EUSAGE, "--resume: the model options differ from the checkpoint's");
+        cJSON_Delete(a);
+        cJSON_Delete(b);
         model_free(m);
     }
     free(want);

@@ -216,5 +216,19 @@ timeout 60 "$NS" diagnose --acts "$tmp/o/fifo" --format csv >"$tmp/o/fifo.csv" 2
 head -c 1000 "$ACTS" | "$NS" diagnose --acts - >"$tmp/o/out" 2>"$tmp/o/err"; rc=$?
 [ "$rc" -eq 1 ] && [ ! -s "$tmp/o/out" ] && grep -q 'short read' "$tmp/o/err" && ok || bad "--acts - truncated: exit $rc $(cat "$tmp/o/err")"
 
+# ---- --resume names every differing option with both values ----
+"$NS" train $tsmall --steps 8 --batch 2 --probe-tokens 64 --resume "$tmp/run" --lr 3e-3 >/dev/null 2>"$tmp/o/err"; rc=$?
+[ "$rc" -eq 2 ] && grep -q -- '--steps 8 (checkpoint: 4), --lr 0.003 (checkpoint: 0.001)' "$tmp/o/err" && ok ||
+    bad "resume mismatch message: exit $rc $(cat "$tmp/o/err")"
+"$NS" train --arch gpt2 --d 32 --layers 2 --heads 2 --seq 16 --steps 8 --batch 2 --probe-tokens 64 --resume "$tmp/run" >/dev/null 2>"$tmp/o/err"; rc=$?
+[ "$rc" -eq 2 ] && grep -q 'd 32 (checkpoint: 16), layers 2 (checkpoint: 1)' "$tmp/o/err" && [ "$(wc -c <"$tmp/o/err")" -lt 300 ] && ok ||
+    bad "resume model mismatch message: exit $rc $(cat "$tmp/o/err")"
+# a --data path holding a quote and a backslash: checkpoints still written, and resumable
+cp "$root/README.md" "$tmp/o/q\"x\\y.txt"
+"$NS" train $tsmall --steps 4 --batch 2 --probe-tokens 64 --ckpt-every 2 --data "text:$tmp/o/q\"x\\y.txt" --out "$tmp/o/qrun" >/dev/null 2>"$tmp/o/err"; rc=$?
+[ "$rc" -eq 0 ] && ok || bad "--data with a quote: exit $rc $(cat "$tmp/o/err")"
+"$NS" train $tsmall --steps 6 --batch 2 --probe-tokens 64 --ckpt-every 2 --data "text:$tmp/o/q\"x\\y.txt" --resume "$tmp/o/qrun" >/dev/null 2>"$tmp/o/err"; rc=$?
+[ "$rc" -eq 2 ] && grep -q -- '--steps 6 (checkpoint: 4)' "$tmp/o/err" && ok || bad "--data with a quote, resume check: exit $rc $(cat "$tmp/o/err")"
+
 echo "badinput: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
