@@ -115,20 +115,6 @@ static int parse(int argc, char **argv, screen_opts *o, ns_err *e)
     return NS_OK;
 }
 
-/* split "a,b,c" in place into at most max items; returns the count or -1 */
-static int split_list(char *list, char **items, int max, const char *opt, ns_err *e)
-{
-    int n = 0;
-    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-        if (n == max)
-            return ns_fail(e, NS_EUSAGE, "at most %d entries in %s", max, opt), -1;
-        items[n++] = tok;
-    }
-    if (n == 0)
-        return ns_fail(e, NS_EUSAGE, "%s is empty", opt), -1;
-    return n;
-}
-
 /* the spec --all screens for a registered scheme: the name, or an example argument for
  * the built-ins that need one; NULL (with a notice) when none is known */
 static const char *all_spec(const norm_ops *o, int d, double eps, char *buf, size_t n)
@@ -193,7 +179,7 @@ static int make_plan(screen_plan *p, char *norm_buf, size_t norm_len, char *arch
     screen_opts *o = p->o;
     snprintf(arch_buf, arch_len, "%s", o->archs);
     p->n_archs = strcmp(arch_buf, "none") == 0 ? 0
-               : split_list(arch_buf, p->archs, SCREEN_MAX_ARCHS, "--archs", e);
+               : arg_split_list(arch_buf, p->archs, SCREEN_MAX_ARCHS, "--archs", e);
     if (p->n_archs < 0)
         return e->code;
     ns_config cfg;
@@ -215,7 +201,7 @@ static int make_plan(screen_plan *p, char *norm_buf, size_t norm_len, char *arch
         return NS_OK;
     }
     snprintf(norm_buf, norm_len, "%s", o->model.norm);
-    p->n_specs = split_list(norm_buf, p->specs, MAX_SCHEMES, "--norm", e);
+    p->n_specs = arg_split_list(norm_buf, p->specs, MAX_SCHEMES, "--norm", e);
     return p->n_specs < 0 ? e->code : NS_OK;
 }
 

@@ -55,15 +55,14 @@ static const char train_help[] =
 static int parse_precisions(const char *s, void *opts, ns_err *e)
 {
     train_opts *t = opts;
-    char buf[128], *save = NULL;
+    char buf[128], *items[4];
     snprintf(buf, sizeof buf, "%s", s);
-    t->n_track_prec = 0;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (t->n_track_prec == 4)
-            return ns_fail(e, NS_EUSAGE, "at most 4 precisions in --track-precision");
-        if (precision_parse(tok, &t->track_prec[t->n_track_prec++], e))
+    int n = arg_split_list(buf, items, 4, "--track-precision", e);
+    if (n < 0)
+        return NS_EUSAGE;
+    for (t->n_track_prec = 0; t->n_track_prec < n; t->n_track_prec++)
+        if (precision_parse(items[t->n_track_prec], &t->track_prec[t->n_track_prec], e))
             return NS_EUSAGE;
-    }
     return t->n_track_prec ? NS_OK : ns_fail(e, NS_EUSAGE, "--track-precision is empty");
 }
 
@@ -126,6 +125,10 @@ int train_args_parse(int argc, char **argv, cli_train *c, ns_err *e)
     t->seed = c->model.seed; /* one seed: weights, data windows, masks and the probe set */
     t->opt.steps = t->steps;
     t->opt.warmup = c->warmup >= 0 ? c->warmup : t->steps / 10;
+    if (t->opt.warmup >= t->steps && t->steps > 1)
+        fprintf(stderr, "normsim: warning: --warmup %ld >= --steps %ld: the learning rate never reaches "
+                "--lr (at most %.3g of it) and never decays\n", t->opt.warmup, t->steps,
+                (double)t->steps / (double)(t->opt.warmup > 0 ? t->opt.warmup : 1));
     t->track_every = c->track_every > 0 ? c->track_every : (t->steps >= 10 ? t->steps / 10 : 1);
     if (t->ckpt_every <= 0) /* every 10% by default: an interrupted run loses little */
         t->ckpt_every = t->steps >= 10 ? t->steps / 10 : 1;

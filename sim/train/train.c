@@ -304,6 +304,9 @@ static int resume_state(trainer *t, long *step, ns_err *e)
     return rc;
 }
 
+/* a training loss this many times the starting one (at least 1 nat) has diverged */
+#define DIVERGED 10.0
+
 /* SIGINT/SIGTERM (sim/base/interrupt.h): the state after `step` updates is saved, unless
  * it just was, so that --resume continues from it */
 static int stop_interrupted(trainer *t, long step, int saved, ns_err *e)
@@ -435,21 +438,27 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
     progress pb;
     progress_start(&pb, "train", o->progress);
     double loss = NAN, val = res->val_loss_init;
+    long last_ckpt = o->resume ? start : -1; /* the step the checkpoint on disk holds */
     for (long s = start; !rc && s < o->steps; s++) {
         double t0 = now_seconds();
         loss = train_step(&t, s);
         res->step_seconds += now_seconds() - t0;
         t.loss_hist[s] = loss;
-        if (!isfinite(loss))
-            rc = ns_fail(e, NS_ERUN, "the loss is %g at step %ld: lower --lr", loss, s + 1);
+        if (!isfinite(loss) || loss > DIVERGED * fmax(res->val_loss_init, 1.0)) {
+            char kept[64] = "no checkpoint was written yet";
+            if (last_ckpt >= 0)
+                snprintf(kept, sizeof kept, "the checkpoint of step %ld is kept", last_ckpt);
+            rc = ns_fail(e, NS_ERUN, "the loss diverged: %g at step %ld (%g at the start): lower --lr; %s",
+                         loss, s + 1, res->val_loss_init, kept);
+        }
         int last = s + 1 == o->steps;
         if (!rc && ((o->track_every > 0 && (s + 1) % o->track_every == 0) || last)) {
             val = probe_loss(&t);
             rc = track(&t, s + 1, optim_lr(&o->opt, s), loss, val, res, e);
         }
         int save = (o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || last;
-        if (!rc && save)
-            rc = save_checkpoint(&t, s + 1, e);
+        if (!rc && save && !(rc = save_checkpoint(&t, s + 1, e)))
+            last_ckpt = s + 1;
         if (!rc && interrupt_requested())
             rc = stop_interrupted(&t, s + 1, save, e);
         if (pb.active) {

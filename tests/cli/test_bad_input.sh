@@ -77,6 +77,9 @@ c 2 "bad zipf exponent" diagnose --data zipf:x
 c 2 "unknown arch" diagnose --arch gpt5
 c 2 "unknown norm" diagnose --norm batchnorm
 c 2 "empty norm" diagnose --norm ""
+c 2 "empty item in a norm list" diagnose --norm layernorm,,rmsnorm
+c 2 "trailing comma in a norm list" screen --norm rmsnorm,
+c 2 "empty item in --track-precision" train --out x --track-precision f64,
 c 2 "d not divisible by heads" diagnose --d 100 --heads 3
 c 2 "kv-heads not dividing heads" diagnose --arch mistral --heads 4 --kv-heads 3
 c 2 "kv-heads above heads" diagnose --arch llama --heads 4 --kv-heads 8
@@ -229,6 +232,17 @@ cp "$root/README.md" "$tmp/o/q\"x\\y.txt"
 [ "$rc" -eq 0 ] && ok || bad "--data with a quote: exit $rc $(cat "$tmp/o/err")"
 "$NS" train $tsmall --steps 6 --batch 2 --probe-tokens 64 --ckpt-every 2 --data "text:$tmp/o/q\"x\\y.txt" --resume "$tmp/o/qrun" >/dev/null 2>"$tmp/o/err"; rc=$?
 [ "$rc" -eq 2 ] && grep -q -- '--steps 6 (checkpoint: 4)' "$tmp/o/err" && ok || bad "--data with a quote, resume check: exit $rc $(cat "$tmp/o/err")"
+
+# ---- warnings for legal but unintended configurations; a diverging loss stops (exit 1) ----
+"$NS" train $tsmall --steps 4 --batch 2 --probe-tokens 64 --warmup 1000 --out "$tmp/o/wu" >/dev/null 2>"$tmp/o/err"; rc=$?
+[ "$rc" -eq 0 ] && grep -q 'warning: --warmup 1000 >= --steps 4' "$tmp/o/err" && ok || bad "warmup warning: exit $rc $(cat "$tmp/o/err")"
+"$NS" train $tsmall --steps 4 --batch 2 --probe-tokens 64 --out "$tmp/o/nowu" >/dev/null 2>"$tmp/o/err"
+! grep -q 'warning' "$tmp/o/err" && ok || bad "a warning without cause: $(cat "$tmp/o/err")"
+"$NS" diagnose $small --tokens 64 --perturb 100 >/dev/null 2>"$tmp/o/err"
+grep -q 'warning: --perturb 100' "$tmp/o/err" && ok || bad "perturb warning: $(cat "$tmp/o/err")"
+"$NS" train $tsmall --steps 30 --batch 2 --probe-tokens 64 --lr 5 --clip 0 --ckpt-every 1 --out "$tmp/o/dv" >"$tmp/o/out" 2>"$tmp/o/err"; rc=$?
+[ "$rc" -eq 1 ] && [ ! -s "$tmp/o/out" ] && grep -q 'the loss diverged: .* lower --lr; the checkpoint of step [0-9]* is kept' "$tmp/o/err" &&
+    [ -f "$tmp/o/dv/checkpoint.safetensors" ] && ok || bad "diverging loss: exit $rc $(cat "$tmp/o/err")"
 
 echo "badinput: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
