@@ -198,6 +198,15 @@ static int build_model(const cli_train *c, ns_model *m, ns_err *e)
 /* deepening = |p'Cp / lambda_max| at init over the same at the end */
 static double deepening(const train_result *r, int i) { return fabs(r->ray_init[i]) / fabs(r->ray_end[i]); }
 
+/* 1 when both ends sit below the dead-direction threshold of their precision: the ratio
+ * of two rounding residues (f64: ~1e-16) is noise, not a factor */
+static int deepening_is_noise(const cli_train *c, const train_result *r, int i)
+{
+    double u = precision_unit_roundoff(c->t.track_prec[i]);
+    double thr = c->t.threshold > 0 ? c->t.threshold : fmax(1e-10, u * u);
+    return fabs(r->ray_init[i]) < thr && fabs(r->ray_end[i]) < thr;
+}
+
 
 static void print_json(const cli_train *c, const ns_model *m, const train_result *r)
 {
@@ -220,7 +229,9 @@ static void print_json(const cli_train *c, const ns_model *m, const train_result
         cJSON_AddItemToObject(p, "cos_end", json_num_or_null(r->cos_end[i]));
         cJSON_AddItemToObject(p, "rayleigh_rel_init", json_num_or_null(r->ray_init[i]));
         cJSON_AddItemToObject(p, "rayleigh_rel_end", json_num_or_null(r->ray_end[i]));
-        cJSON_AddItemToObject(p, "deepening", json_num_or_null(deepening(r, i)));
+        int noise = deepening_is_noise(c, r, i);
+        cJSON_AddItemToObject(p, "deepening", noise ? cJSON_CreateNull() : json_num_or_null(deepening(r, i)));
+        cJSON_AddBoolToObject(p, "deepening_is_noise", noise);
         cJSON_AddNumberToObject(p, "dead_init", r->dead_init[i]);
         cJSON_AddNumberToObject(p, "dead_end", r->dead_end[i]);
         cJSON_AddItemToArray(arr, p);
@@ -243,8 +254,12 @@ static void print_summary(const cli_train *c, const ns_model *m, const train_res
     for (int i = 0; i < r->n_prec; i++) {
         const char *p = precision_name(c->t.track_prec[i]);
         printf("[%s] %-21s %.12f -> %.12f\n", p, "|cos(p, v)|", r->cos_init[i], r->cos_end[i]);
-        printf("[%s] %-21s %.3e -> %.3e (deepening x%.3g)\n", p, "p'Cp / lambda_max", r->ray_init[i],
-               r->ray_end[i], deepening(r, i));
+        if (deepening_is_noise(c, r, i))
+            printf("[%s] %-21s %.3e -> %.3e (both below the threshold: rounding noise, no factor)\n", p,
+                   "p'Cp / lambda_max", r->ray_init[i], r->ray_end[i]);
+        else
+            printf("[%s] %-21s %.3e -> %.3e (deepening x%.3g)\n", p, "p'Cp / lambda_max", r->ray_init[i],
+                   r->ray_end[i], deepening(r, i));
         printf("[%s] %-21s %d -> %d\n", p, "dead directions", r->dead_init[i], r->dead_end[i]);
     }
     printf("%-26s %.0f tokens/s over %.1f s of updates\n", "speed", r->tokens_per_second, r->step_seconds);

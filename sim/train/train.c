@@ -197,7 +197,8 @@ static void exact(char *buf, size_t n, double x)
     }
 }
 
-/* the options a resumed run must repeat, keyed by their option names, every value a
+/* the options a resumed run must repeat (not --steps: a larger one extends the run), keyed
+ * by their option names, every value a
  * string (exact: the fewest digits that read back) */
 static cJSON *train_opts_json(const trainer *t)
 {
@@ -206,7 +207,6 @@ static cJSON *train_opts_json(const trainer *t)
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "--data", o->data);
 #define OPT(name, ...) (snprintf(v, sizeof v, __VA_ARGS__), cJSON_AddStringToObject(j, name, v))
-    OPT("--steps", "%ld", o->steps);
     OPT("--batch", "%d", t->B);
     exact(v, sizeof v, o->opt.lr);
     cJSON_AddStringToObject(j, "--lr", v);

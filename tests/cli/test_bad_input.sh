@@ -221,7 +221,7 @@ head -c 1000 "$ACTS" | "$NS" diagnose --acts - >"$tmp/o/out" 2>"$tmp/o/err"; rc=
 
 # ---- --resume names every differing option with both values ----
 "$NS" train $tsmall --steps 8 --batch 2 --probe-tokens 64 --resume "$tmp/run" --lr 3e-3 >/dev/null 2>"$tmp/o/err"; rc=$?
-[ "$rc" -eq 2 ] && grep -q -- '--steps 8 (checkpoint: 4), --lr 0.003 (checkpoint: 0.001)' "$tmp/o/err" && ok ||
+[ "$rc" -eq 2 ] && grep -q -- 'options differ from the checkpoint.s: --lr 0.003 (checkpoint: 0.001)$' "$tmp/o/err" && ok ||
     bad "resume mismatch message: exit $rc $(cat "$tmp/o/err")"
 "$NS" train --arch gpt2 --d 32 --layers 2 --heads 2 --seq 16 --steps 8 --batch 2 --probe-tokens 64 --resume "$tmp/run" >/dev/null 2>"$tmp/o/err"; rc=$?
 [ "$rc" -eq 2 ] && grep -q 'd 32 (checkpoint: 16), layers 2 (checkpoint: 1)' "$tmp/o/err" && [ "$(wc -c <"$tmp/o/err")" -lt 300 ] && ok ||
@@ -231,7 +231,7 @@ cp "$root/README.md" "$tmp/o/q\"x\\y.txt"
 "$NS" train $tsmall --steps 4 --batch 2 --probe-tokens 64 --ckpt-every 2 --data "text:$tmp/o/q\"x\\y.txt" --out "$tmp/o/qrun" >/dev/null 2>"$tmp/o/err"; rc=$?
 [ "$rc" -eq 0 ] && ok || bad "--data with a quote: exit $rc $(cat "$tmp/o/err")"
 "$NS" train $tsmall --steps 6 --batch 2 --probe-tokens 64 --ckpt-every 2 --data "text:$tmp/o/q\"x\\y.txt" --resume "$tmp/o/qrun" >/dev/null 2>"$tmp/o/err"; rc=$?
-[ "$rc" -eq 2 ] && grep -q -- '--steps 6 (checkpoint: 4)' "$tmp/o/err" && ok || bad "--data with a quote, resume check: exit $rc $(cat "$tmp/o/err")"
+[ "$rc" -eq 0 ] && ok || bad "--data with a quote, resume: exit $rc $(cat "$tmp/o/err")"
 
 # ---- warnings for legal but unintended configurations; a diverging loss stops (exit 1) ----
 "$NS" train $tsmall --steps 4 --batch 2 --probe-tokens 64 --warmup 1000 --out "$tmp/o/wu" >/dev/null 2>"$tmp/o/err"; rc=$?
