@@ -39,6 +39,7 @@ for t in build/asan/tests/test_*; do
     run_suite "asan/$(basename "$t")" "$t"
 done
 run_suite layout "$PYTHON" tests/layout/check_layout.py
+run_suite docs "$PYTHON" tests/cli/check_docs.py
 run_suite cli bash tests/cli/test_cli.sh
 run_suite io bash tests/io/test_io.sh
 run_suite train bash tests/cli/test_train.sh

@@ -58,7 +58,7 @@ int cli_error(const ns_err *e)
 
 int wants_help(int argc, char **argv)
 {
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    for (int i = 1; i < argc; i++) /* there is no "--" end of options: it is refused */
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
             return 1;
     return 0;
