@@ -208,6 +208,17 @@ static int deepening_is_noise(const cli_train *c, const train_result *r, int i)
 }
 
 
+void train_print_rayleigh(FILE *out, const char *indent, const cli_train *c, const train_result *r, int i)
+{
+    const char *p = precision_name(c->t.track_prec[i]);
+    if (deepening_is_noise(c, r, i))
+        fprintf(out, "%s[%s] %-21s %.3e -> %.3e (both below the threshold: rounding noise, no factor)\n", indent,
+                p, "p'Cp / lambda_max", r->ray_init[i], r->ray_end[i]);
+    else
+        fprintf(out, "%s[%s] %-21s %.3e -> %.3e (deepening x%.3g)\n", indent, p, "p'Cp / lambda_max",
+                r->ray_init[i], r->ray_end[i], deepening(r, i));
+}
+
 static void print_json(const cli_train *c, const ns_model *m, const train_result *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -254,12 +265,7 @@ static void print_summary(const cli_train *c, const ns_model *m, const train_res
     for (int i = 0; i < r->n_prec; i++) {
         const char *p = precision_name(c->t.track_prec[i]);
         printf("[%s] %-21s %.12f -> %.12f\n", p, "|cos(p, v)|", r->cos_init[i], r->cos_end[i]);
-        if (deepening_is_noise(c, r, i))
-            printf("[%s] %-21s %.3e -> %.3e (both below the threshold: rounding noise, no factor)\n", p,
-                   "p'Cp / lambda_max", r->ray_init[i], r->ray_end[i]);
-        else
-            printf("[%s] %-21s %.3e -> %.3e (deepening x%.3g)\n", p, "p'Cp / lambda_max", r->ray_init[i],
-                   r->ray_end[i], deepening(r, i));
+        train_print_rayleigh(stdout, "", c, r, i);
         printf("[%s] %-21s %d -> %d\n", p, "dead directions", r->dead_init[i], r->dead_end[i]);
     }
     printf("%-26s %.0f tokens/s over %.1f s of updates\n", "speed", r->tokens_per_second, r->step_seconds);
