@@ -2,6 +2,7 @@
 # archetype. usage: gnuplot -e "dir='runs/deepening'" plots/deepening.gp
 # Reads dir/<arch>/track.csv (columns by name; each step has one row per tracked precision,
 # in the order f64, bf16, f16, so `every 3::k` picks precision k). Log axes show |value|.
+# noenhanced: titles are plain text ("lambda_max" is not lambda with a subscript m).
 if (!exists("dir")) dir = "runs/deepening"
 archs = system("ls -d ".dir."/*/ 2>/dev/null | xargs -n1 basename | tr '\\n' ' '")
 set datafile separator ","
@@ -10,8 +11,8 @@ set key bottom left font ",8"
 set grid
 
 do for [term in "pngcairo svg"] {
-    if (term eq "pngcairo") { set terminal pngcairo size 1500,900 font ",10"; set output dir."/deepening.png" } \
-    else { set terminal svg size 1500,900 font "sans,10"; set output dir."/deepening.svg" }
+    if (term eq "pngcairo") { set terminal pngcairo size 1500,900 noenhanced font ",10"; set output dir."/deepening.png" } \
+    else { set terminal svg size 1500,900 noenhanced font "sans,10"; set output dir."/deepening.svg" }
     set multiplot layout 2,3 title "Deepening (C4): tracked on a fixed probe set during training"
     set xlabel "step"
     unset logscale y

@@ -39,9 +39,12 @@ for t in build/asan/tests/test_*; do
     run_suite "asan/$(basename "$t")" "$t"
 done
 run_suite layout "$PYTHON" tests/layout/check_layout.py
+run_suite docs "$PYTHON" tests/cli/check_docs.py
 run_suite cli bash tests/cli/test_cli.sh
 run_suite io bash tests/io/test_io.sh
 run_suite train bash tests/cli/test_train.sh
+run_suite interrupt bash tests/cli/test_interrupt.sh
+run_suite badinput bash tests/cli/test_bad_input.sh
 run_suite screen bash tests/screen/test_screen.sh
 run_suite demo bash tests/demo/test_demo.sh
 run_suite fisher bash tests/fisher/test_fisher.sh

@@ -1,5 +1,6 @@
 /* atomic_file.c - write to <path>.tmp, fsync, rename (see atomic_file.h). */
 #include "sim/base/atomic_file.h"
+#include "sim/base/interrupt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ static int open_status(int err)
 
 static void release(atomic_file *a)
 {
+    interrupt_forget(a->reg - 1);
     free(a->path);
     free(a->tmp);
     memset(a, 0, sizeof *a);
@@ -33,6 +35,7 @@ int atomic_reserve(atomic_file *a, const char *path, ns_err *e)
     memcpy(a->path, path, n + 1);
     memcpy(a->tmp, path, n);
     memcpy(a->tmp + n, ".tmp", 5);
+    a->reg = interrupt_register(a->tmp, 0) + 1;
     return NS_OK;
 }
 

@@ -5,6 +5,7 @@
  *   - one that writes a FILE*: atomic_open, fprintf(a.f, ...), atomic_commit;
  *   - one that writes a path itself (gnuplot's PNG): atomic_reserve, let it write a.tmp,
  *     atomic_commit (which fsyncs a.tmp and renames it).
+ * The temporary is registered with sim/base/interrupt.h, so SIGINT/SIGTERM remove it.
  * Messages: "cannot write <tmp>: <reason>" (exit 2 when the folder is missing or not
  * writable, else 1) and "cannot rename <tmp> to <path>: <reason>" (1). */
 #ifndef NS_ATOMIC_FILE_H
@@ -16,6 +17,7 @@ typedef struct {
     FILE *f;   /* open on tmp after atomic_open; NULL after atomic_reserve */
     char *path;/* the target */
     char *tmp; /* "<path>.tmp" */
+    int reg;   /* 1 + its slot in the interrupt table (sim/base/interrupt.h), 0: none */
 } atomic_file;
 
 /* Open <path>.tmp for writing (binary, truncated): a->f. */

@@ -4,7 +4,7 @@
 #ifndef NS_ERR_H
 #define NS_ERR_H
 
-enum { NS_OK = 0, NS_ERUN = 1, NS_EUSAGE = 2 };
+enum { NS_OK = 0, NS_ERUN = 1, NS_EUSAGE = 2, NS_EINTR = 130 /* stopped by SIGINT/SIGTERM */ };
 
 typedef struct {
     int code;

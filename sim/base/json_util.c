@@ -1,6 +1,7 @@
 /* json_util.c - cJSON helpers (see json_util.h). */
 #include "sim/base/json_util.h"
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -75,4 +76,50 @@ int json_write(FILE *out, cJSON *root, ns_err *e)
     fprintf(out, "%s\n", s);
     free(s);
     return NS_OK;
+}
+
+/* item as text: a string as it is, anything else as compact JSON; "none" when absent */
+static void item_text(const cJSON *it, char *buf, size_t n)
+{
+    if (!it) {
+        snprintf(buf, n, "none");
+        return;
+    }
+    if (cJSON_IsString(it)) {
+        snprintf(buf, n, "%s", it->valuestring);
+        return;
+    }
+    char *s = cJSON_PrintUnformatted(it);
+    snprintf(buf, n, "%s", s ? s : "?");
+    free(s);
+}
+
+/* one differing key appended to out */
+static void diff_append(const char *key, const cJSON *x, const cJSON *y, const char *b_name,
+                        char *out, size_t n)
+{
+    char va[96], vb[96];
+    size_t len = strlen(out);
+    item_text(x, va, sizeof va);
+    item_text(y, vb, sizeof vb);
+    if (len + 4 >= n)
+        return;
+    int w = snprintf(out + len, n - len, "%s%s %s (%s %s)", len ? ", " : "", key, va, b_name, vb);
+    if (w < 0 || (size_t)w >= n - len) /* cut: say so */
+        memcpy(out + n - 4, "...", 4);
+}
+
+int json_diff_keys(const cJSON *a, const cJSON *b, const char *b_name, char *out, size_t n)
+{
+    int count = 0;
+    out[0] = '\0';
+    for (const cJSON *x = a ? a->child : NULL; x; x = x->next) {
+        const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+        if (!y || !cJSON_Compare(x, y, 1))
+            count++, diff_append(x->string, x, y, b_name, out, n);
+    }
+    for (const cJSON *y = b ? b->child : NULL; y; y = y->next)
+        if (!cJSON_GetObjectItemCaseSensitive(a, y->string))
+            count++, diff_append(y->string, NULL, y, b_name, out, n);
+    return count;
 }

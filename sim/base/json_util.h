@@ -25,5 +25,9 @@ int json_load_file(const char *path, cJSON **out, ns_err *e);
 /* Print root to out followed by a newline and delete it (NS_ERUN when it cannot be
  * printed). */
 int json_write(FILE *out, cJSON *root, ns_err *e);
+/* The keys on which objects a (this run) and b (a saved one) differ, as
+ * "key A (checkpoint B), ..." into out (n bytes, cut with "..." when longer): a key only
+ * one side has counts, with "none" for the other. Returns how many keys differ. */
+int json_diff_keys(const cJSON *a, const cJSON *b, const char *b_name, char *out, size_t n);
 
 #endif

@@ -147,3 +147,23 @@ int arg_unknown(const arg_iter *it, const char *cmd, ns_err *e)
         return ns_fail(e, NS_EUSAGE, "unknown option '%s' for '%s' (see normsim %s --help)", a, cmd, cmd);
     return ns_fail(e, NS_EUSAGE, "unexpected argument '%s' for '%s' (see normsim %s --help)", a, cmd, cmd);
 }
+
+int arg_split_list(char *list, char **items, int max, const char *opt, ns_err *e)
+{
+    if (!list[0])
+        return ns_fail(e, NS_EUSAGE, "%s is empty", opt), -1;
+    int n = 0;
+    for (char *p = list;; p++) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (!p[0])
+            return ns_fail(e, NS_EUSAGE, "%s: item %d of the list is empty", opt, n + 1), -1;
+        if (n == max)
+            return ns_fail(e, NS_EUSAGE, "at most %d entries in %s", max, opt), -1;
+        items[n++] = p;
+        if (!comma)
+            return n;
+        p = comma;
+    }
+}

@@ -53,6 +53,9 @@ int parse_int(const char *s, const char *opt, long lo, long hi, int *out, ns_err
 int parse_long(const char *s, const char *opt, long lo, long hi, long *out, ns_err *e);
 int parse_u64(const char *s, const char *opt, uint64_t *out, ns_err *e);
 int parse_double(const char *s, const char *opt, double lo, double hi, double *out, ns_err *e);
+/* split "a,b,c" in place into at most max items; an empty item ("a,,b", ",a", "a,") is
+ * refused, so is an empty list. Returns the count, or -1 with e set. */
+int arg_split_list(char *list, char **items, int max, const char *opt, ns_err *e);
 /* "unknown option" / "unexpected argument" error for argv[i] */
 int arg_unknown(const arg_iter *it, const char *cmd, ns_err *e);
 

@@ -46,8 +46,10 @@ static const char demo_help[] =
 void demo_head(demo *d, int step, const char *title)
 {
     if (d->interactive && !d->quit && step > 1) {
+        /* on stdout, after the text it follows: with `demo | tee` a prompt on stderr
+         * reached the terminal before tee had printed the step it ends */
+        printf("\n-- Enter: step %d of %d, q: quit -- ", step, N_STEPS);
         fflush(stdout);
-        fprintf(stderr, "\n-- Enter: step %d of %d, q: quit -- ", step, N_STEPS);
         char line[64];
         if (!fgets(line, sizeof line, stdin))
             d->interactive = 0;

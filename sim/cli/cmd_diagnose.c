@@ -59,20 +59,6 @@ int diagnose_args_parse(int argc, char **argv, diagnose_opts *o, ns_err *e)
     return NS_OK;
 }
 
-/* split "a,b,c" into at most max names (in place) */
-static int split_norms(char *list, char **names, int max, ns_err *e)
-{
-    int n = 0;
-    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-        if (n == max)
-            return ns_fail(e, NS_EUSAGE, "at most %d norms in --norm", max), -1;
-        names[n++] = tok;
-    }
-    if (n == 0)
-        return ns_fail(e, NS_EUSAGE, "--norm is empty"), -1;
-    return n;
-}
-
 /* Check every model's config before any compute, so bad input fails fast. */
 static int check_all(const diagnose_opts *o, char **norms, int n, ns_err *e)
 {
@@ -129,7 +115,7 @@ int cmd_diagnose(int argc, char **argv)
     if (arch_config(o.model.arch, &fam, &e))
         return cli_error(&e);
     snprintf(list, sizeof list, "%s", o.model.norm ? o.model.norm : fam.norm);
-    int n = split_norms(list, norms, 16, &e);
+    int n = arg_split_list(list, norms, 16, "--norm", &e);
     if (n < 0 || check_all(&o, norms, n, &e))
         return cli_error(&e);
     run_result *runs = calloc((size_t)n, sizeof *runs);

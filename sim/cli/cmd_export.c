@@ -11,6 +11,7 @@
 #include "sim/model/loss.h"
 #include "sim/io/npy.h"
 #include "sim/base/atomic_file.h"
+#include "sim/base/out_path.h"
 #include "sim/base/rng.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,7 +30,8 @@ static const char export_help[] =
     "images x channels x side x side), DIR/taps/<tap>.npy (float64, rows x d) for every tap\n"
     "(embed, resid.<l>, block.<l>.<norm>.out, final.in, final.out, ...) and DIR/logits.npy\n"
     "(rows x vocab; image models: images x classes) of one forward pass. DIR must not exist;\n"
-    "a failed export leaves nothing behind.\n"
+    "it is written as DIR.tmp-XXXXXX and renamed when complete, so a failed or interrupted\n"
+    "export leaves nothing behind.\n"
     "\n"
     "model:\n" MODEL_OPTS_HELP
     "\n"
@@ -238,42 +239,6 @@ static int export_forward(const char *dir, const ns_model *m, batch_source *src,
     return rc;
 }
 
-/* remove a partly written export folder (only the files export writes) */
-static void remove_partial(const char *dir, const ns_model *m)
-{
-    char path[4200];
-    static const char *top[] = {"config.json", "tokens.npy", "images.npy", "logits.npy",
-                                "targets.npy", "loss.npy"};
-    for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, top[i]);
-        remove(path);
-    }
-    for (int i = 0; i < m->n_tensors; i++) {
-        snprintf(path, sizeof path, "%s/weights/%s.npy", dir, m->tensors[i].name);
-        remove(path);
-    }
-    snprintf(path, sizeof path, "%s/weights", dir);
-    rmdir(path);
-    for (int i = 0; i < m->n_tensors; i++) {
-        snprintf(path, sizeof path, "%s/grads/%s.npy", dir, m->tensors[i].name);
-        remove(path);
-    }
-    snprintf(path, sizeof path, "%s/grads", dir);
-    rmdir(path);
-    snprintf(path, sizeof path, "%s/taps", dir);
-    DIR *d = opendir(path);
-    for (struct dirent *de; d && (de = readdir(d));)
-        if (de->d_name[0] != '.') {
-            char f[8400];
-            snprintf(f, sizeof f, "%s/%s", path, de->d_name);
-            remove(f);
-        }
-    if (d)
-        closedir(d);
-    rmdir(path);
-    rmdir(dir);
-}
-
 /* --hf DIR: a new folder holding the model as a Hugging Face checkpoint (nothing left on failure) */
 static int export_hf(const ns_model *m, const char *dir, ns_err *e)
 {
@@ -337,27 +302,25 @@ int cmd_export(int argc, char **argv)
     if (!rc && !(rc = batch_source_init(&src, &m.cfg, data ? data : batch_source_default(&m.cfg),
                                         mo.seed, B, &e)))
         have_src = 1;
-    struct stat st;
-    if (!rc && stat(dir, &st) == 0)
-        rc = ns_fail(&e, NS_EUSAGE, "%s already exists: choose a new --out folder", dir);
+    atomic_dir out = {0}; /* filled under DIR.tmp-XXXXXX, renamed to DIR when complete */
     char sub[4096];
-    int made = 0;
-    if (!rc && !(rc = make_dir(dir, &e)))
-        made = 1;
-    snprintf(sub, sizeof sub, "%s/taps", dir);
     if (!rc)
+        rc = atomic_dir_begin(&out, dir, "--out", &e);
+    const char *tmp = rc ? "" : out.tmp;
+    if (!rc && snprintf(sub, sizeof sub, "%s/taps", tmp) > 0)
         rc = make_dir(sub, &e);
-    snprintf(sub, sizeof sub, "%s/weights", dir);
-    if (!rc)
+    if (!rc && snprintf(sub, sizeof sub, "%s/weights", tmp) > 0)
         rc = make_dir(sub, &e);
     if (!rc)
-        rc = write_config(dir, &m, &mo, &e);
+        rc = write_config(tmp, &m, &mo, &e);
     if (!rc)
-        rc = write_weights(dir, &m, &e);
+        rc = write_weights(tmp, &m, &e);
     if (!rc)
-        rc = export_forward(dir, &m, &src, B, T, grads, mo.seed, &e);
-    if (rc && made)
-        remove_partial(dir, &m);
+        rc = export_forward(tmp, &m, &src, B, T, grads, mo.seed, &e);
+    if (!rc)
+        rc = atomic_dir_commit(&out, &e);
+    else
+        atomic_dir_abort(&out);
     if (have_src)
         batch_source_free(&src);
     model_free(&m);

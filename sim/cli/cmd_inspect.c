@@ -2,6 +2,7 @@
  * tensor names and its norm parameters alone: every normalization layer, its kind, and
  * the final norm's predicted dead direction p. No forward pass, no eigensolve. */
 #include "sim/cli/commands.h"
+#include "sim/base/out_path.h"
 #include "sim/cli/args.h"
 #include "sim/checkpoint/checkpoint.h"
 #include "sim/checkpoint/norm_scan.h"
@@ -482,7 +483,8 @@ int cmd_inspect(int argc, char **argv)
     }
     inspect_opts o;
     ns_err e = {0};
-    if (parse(argc, argv, &o, &e) || inspect(&o, &e))
+    if (parse(argc, argv, &o, &e) || (o.write && out_check_file(o.write, "--write-direction", &e)) ||
+        inspect(&o, &e))
         return cli_error(&e);
     return 0;
 }

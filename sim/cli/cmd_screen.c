@@ -1,6 +1,7 @@
 /* cmd_screen.c - `normsim screen`: the screening battery (sim/screen/screen.h) for one scheme,
  * a list, or every registered scheme, with the report on stdout and optionally in a folder. */
 #include "sim/cli/commands.h"
+#include "sim/base/out_path.h"
 #include "sim/cli/model_opts.h"
 #include "norms/registry.h"
 #include "sim/base/precision.h"
@@ -48,7 +49,9 @@ static const char screen_help[] =
     "  --threshold T        dead: eigenvalue < T lambda_max (default max(1e-10, u^2), u the\n"
     "                       unit roundoff of --precision)\n"
     "  --format table|csv|json  stdout (default table; csv: one row per scheme)\n"
-    "  --out DIR            also write DIR/summary.csv, measurements.csv (one row per probe),\n"
+    "  --out DIR            also write a new folder DIR (refused if it exists; written as\n"
+    "                       DIR.tmp-XXXXXX, renamed when complete): summary.csv,\n"
+    "                       measurements.csv (one row per probe),\n"
     "                       screen.json, screen.txt, spectra_<scheme>.csv and gnuplot figures\n"
     "                       spectra_<scheme>.png/.svg (and summary.png/.svg for several)\n"
     "\n"
@@ -112,20 +115,6 @@ static int parse(int argc, char **argv, screen_opts *o, ns_err *e)
     return NS_OK;
 }
 
-/* split "a,b,c" in place into at most max items; returns the count or -1 */
-static int split_list(char *list, char **items, int max, const char *opt, ns_err *e)
-{
-    int n = 0;
-    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-        if (n == max)
-            return ns_fail(e, NS_EUSAGE, "at most %d entries in %s", max, opt), -1;
-        items[n++] = tok;
-    }
-    if (n == 0)
-        return ns_fail(e, NS_EUSAGE, "%s is empty", opt), -1;
-    return n;
-}
-
 /* the spec --all screens for a registered scheme: the name, or an example argument for
  * the built-ins that need one; NULL (with a notice) when none is known */
 static const char *all_spec(const norm_ops *o, int d, double eps, char *buf, size_t n)
@@ -144,33 +133,6 @@ static const char *all_spec(const norm_ops *o, int d, double eps, char *buf, siz
     fprintf(stderr, "normsim: notice: --all skips %s (%s); screen it with --norm %s:ARG\n",
             o->name, e.msg, o->name);
     return NULL;
-}
-
-/* the --out folder must be creatable: an existing directory, or a missing one whose
- * parent exists (checked before any compute) */
-static int check_out(const char *dir, ns_err *e)
-{
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? NS_OK : ns_fail(e, NS_EUSAGE, "--out %s is not a directory", dir);
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", dir);
-    char *slash = strrchr(parent, '/');
-    while (slash && slash > parent && slash[1] == '\0') { /* trailing slashes */
-        *slash = '\0';
-        slash = strrchr(parent, '/');
-    }
-    if (!slash)
-        snprintf(parent, sizeof parent, ".");
-    else if (slash == parent)
-        parent[1] = '\0';
-    else
-        *slash = '\0';
-    if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
-        return ns_fail(e, NS_EUSAGE, "cannot create --out %s: %s is not a directory", dir, parent);
-    if (access(parent, W_OK) != 0)
-        return ns_fail(e, NS_EUSAGE, "cannot create --out %s: %s", dir, strerror(errno));
-    return NS_OK;
 }
 
 typedef struct {
@@ -207,7 +169,7 @@ static int check_plan(screen_plan *p, ns_err *e)
                        "has zero eigenvalues whatever the scheme)", o->rows, p->d);
     if (p->n_archs > 0 && o->tokens <= p->d)
         return ns_fail(e, NS_EUSAGE, "--tokens %ld must exceed d = %d for a verdict", o->tokens, p->d);
-    return o->out ? check_out(o->out, e) : NS_OK;
+    return o->out ? out_check_new_dir(o->out, "--out", e) : NS_OK; /* before any compute */
 }
 
 /* the scheme list, the archetypes, d and eps (from the first archetype, or gpt2) */
@@ -217,7 +179,7 @@ static int make_plan(screen_plan *p, char *norm_buf, size_t norm_len, char *arch
     screen_opts *o = p->o;
     snprintf(arch_buf, arch_len, "%s", o->archs);
     p->n_archs = strcmp(arch_buf, "none") == 0 ? 0
-               : split_list(arch_buf, p->archs, SCREEN_MAX_ARCHS, "--archs", e);
+               : arg_split_list(arch_buf, p->archs, SCREEN_MAX_ARCHS, "--archs", e);
     if (p->n_archs < 0)
         return e->code;
     ns_config cfg;
@@ -239,7 +201,7 @@ static int make_plan(screen_plan *p, char *norm_buf, size_t norm_len, char *arch
         return NS_OK;
     }
     snprintf(norm_buf, norm_len, "%s", o->model.norm);
-    p->n_specs = split_list(norm_buf, p->specs, MAX_SCHEMES, "--norm", e);
+    p->n_specs = arg_split_list(norm_buf, p->specs, MAX_SCHEMES, "--norm", e);
     return p->n_specs < 0 ? e->code : NS_OK;
 }
 

@@ -6,6 +6,7 @@
 #include "sim/io/safetensors.h"
 #include "sim/train/train.h"
 #include "sim/base/json_util.h"
+#include "sim/base/interrupt.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -26,9 +27,11 @@ static const char train_help[] =
     "one row per tracked precision is appended to DIR/track.csv (|cos|, p'Cp/lambda_max,\n"
     "the 8 smallest eigenvalues over lambda_max, dead directions, sigma_min per block,\n"
     "min/max/std-of-log of the final norm's gain). DIR/checkpoint.safetensors is written\n"
-    "atomically every M steps and at the end; --resume continues bit-identically. At the end\n"
-    "DIR/hf/ holds the model under its family's Hugging Face names (model.safetensors,\n"
-    "config.json; docs/formats.md), for every family and norm HF naming can express.\n"
+    "atomically every M steps and at the end; --resume continues bit-identically. Ctrl-C\n"
+    "(SIGINT, SIGTERM) stops after the current step with a checkpoint written (exit 130).\n"
+    "At the end DIR/hf/ holds the model under its family's Hugging Face names\n"
+    "(model.safetensors, config.json; docs/formats.md), for every family and norm HF naming\n"
+    "can express.\n"
     "\n"
     "model:\n" MODEL_OPTS_HELP
     "\n"
@@ -46,7 +49,7 @@ static const char train_help[] =
     "  --track-every K      diagnostic every K steps (default steps/10)\n"
     "  --track-precision L  comma list of f64,f32,bf16,f16 (default f64)\n"
     "  --probe-tokens N     rows of the probe set (default 4096)\n"
-    "  --ckpt-every M       checkpoint every M steps (default: only at the end)\n"
+    "  --ckpt-every M       checkpoint every M steps (default steps/10; and at the end)\n"
     "  --threshold T        dead-direction threshold (default per precision, as diagnose)\n"
     "  --format table|json  the final summary on stdout (default table)\n";
 
@@ -55,15 +58,14 @@ static const char train_help[] =
 static int parse_precisions(const char *s, void *opts, ns_err *e)
 {
     train_opts *t = opts;
-    char buf[128], *save = NULL;
+    char buf[128], *items[4];
     snprintf(buf, sizeof buf, "%s", s);
-    t->n_track_prec = 0;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (t->n_track_prec == 4)
-            return ns_fail(e, NS_EUSAGE, "at most 4 precisions in --track-precision");
-        if (precision_parse(tok, &t->track_prec[t->n_track_prec++], e))
+    int n = arg_split_list(buf, items, 4, "--track-precision", e);
+    if (n < 0)
+        return NS_EUSAGE;
+    for (t->n_track_prec = 0; t->n_track_prec < n; t->n_track_prec++)
+        if (precision_parse(items[t->n_track_prec], &t->track_prec[t->n_track_prec], e))
             return NS_EUSAGE;
-    }
     return t->n_track_prec ? NS_OK : ns_fail(e, NS_EUSAGE, "--track-precision is empty");
 }
 
@@ -126,7 +128,13 @@ int train_args_parse(int argc, char **argv, cli_train *c, ns_err *e)
     t->seed = c->model.seed; /* one seed: weights, data windows, masks and the probe set */
     t->opt.steps = t->steps;
     t->opt.warmup = c->warmup >= 0 ? c->warmup : t->steps / 10;
+    if (t->opt.warmup >= t->steps && t->steps > 1)
+        fprintf(stderr, "normsim: warning: --warmup %ld >= --steps %ld: the learning rate never reaches "
+                "--lr (at most %.3g of it) and never decays\n", t->opt.warmup, t->steps,
+                (double)t->steps / (double)(t->opt.warmup > 0 ? t->opt.warmup : 1));
     t->track_every = c->track_every > 0 ? c->track_every : (t->steps >= 10 ? t->steps / 10 : 1);
+    if (t->ckpt_every <= 0) /* every 10% by default: an interrupted run loses little */
+        t->ckpt_every = t->steps >= 10 ? t->steps / 10 : 1;
     if (c->model.prec != PREC_F64)
         return ns_fail(e, NS_EUSAGE, "training runs in f64; track other precisions with --track-precision");
     ns_config cfg;
@@ -175,7 +183,14 @@ static int build_model(const cli_train *c, ns_model *m, ns_err *e)
     rc = ckpt_load_model(path, m, e);
     char *have = rc ? NULL : ckpt_config_text(&m->cfg);
     if (!rc && (!want || !have || strcmp(want, have) != 0)) {
-        rc = ns_fail(e, NS_EUSAGE, "--resume: the model options differ from the checkpoint's %s", have ? have : "");
+        cJSON *a = want ? cJSON_Parse(want) : NULL, *b = have ? cJSON_Parse(have) : NULL;
+        char diff[400];
+        if (a && b && json_diff_keys(a, b, "checkpoint:", diff, sizeof diff) > 0)
+            rc = ns_fail(e, NS_EUSAGE, "--resume: the model differs from the checkpoint's: %s", diff);
+        else
+            rc = ns_fail(e, NS_EUSAGE, "--resume: the model options differ from the checkpoint's");
+        cJSON_Delete(a);
+        cJSON_Delete(b);
         model_free(m);
     }
     free(want);
@@ -186,6 +201,26 @@ static int build_model(const cli_train *c, ns_model *m, ns_err *e)
 /* deepening = |p'Cp / lambda_max| at init over the same at the end */
 static double deepening(const train_result *r, int i) { return fabs(r->ray_init[i]) / fabs(r->ray_end[i]); }
 
+/* 1 when both ends sit below the dead-direction threshold of their precision: the ratio
+ * of two rounding residues (f64: ~1e-16) is noise, not a factor */
+static int deepening_is_noise(const cli_train *c, const train_result *r, int i)
+{
+    double u = precision_unit_roundoff(c->t.track_prec[i]);
+    double thr = c->t.threshold > 0 ? c->t.threshold : fmax(1e-10, u * u);
+    return fabs(r->ray_init[i]) < thr && fabs(r->ray_end[i]) < thr;
+}
+
+
+void train_print_rayleigh(FILE *out, const char *indent, const cli_train *c, const train_result *r, int i)
+{
+    const char *p = precision_name(c->t.track_prec[i]);
+    if (deepening_is_noise(c, r, i))
+        fprintf(out, "%s[%s] %-21s %.3e -> %.3e (both below the threshold: rounding noise, no factor)\n", indent,
+                p, "p'Cp / lambda_max", r->ray_init[i], r->ray_end[i]);
+    else
+        fprintf(out, "%s[%s] %-21s %.3e -> %.3e (deepening x%.3g)\n", indent, p, "p'Cp / lambda_max",
+                r->ray_init[i], r->ray_end[i], deepening(r, i));
+}
 
 static void print_json(const cli_train *c, const ns_model *m, const train_result *r)
 {
@@ -208,7 +243,9 @@ static void print_json(const cli_train *c, const ns_model *m, const train_result
         cJSON_AddItemToObject(p, "cos_end", json_num_or_null(r->cos_end[i]));
         cJSON_AddItemToObject(p, "rayleigh_rel_init", json_num_or_null(r->ray_init[i]));
         cJSON_AddItemToObject(p, "rayleigh_rel_end", json_num_or_null(r->ray_end[i]));
-        cJSON_AddItemToObject(p, "deepening", json_num_or_null(deepening(r, i)));
+        int noise = deepening_is_noise(c, r, i);
+        cJSON_AddItemToObject(p, "deepening", noise ? cJSON_CreateNull() : json_num_or_null(deepening(r, i)));
+        cJSON_AddBoolToObject(p, "deepening_is_noise", noise);
         cJSON_AddNumberToObject(p, "dead_init", r->dead_init[i]);
         cJSON_AddNumberToObject(p, "dead_end", r->dead_end[i]);
         cJSON_AddItemToArray(arr, p);
@@ -231,8 +268,7 @@ static void print_summary(const cli_train *c, const ns_model *m, const train_res
     for (int i = 0; i < r->n_prec; i++) {
         const char *p = precision_name(c->t.track_prec[i]);
         printf("[%s] %-21s %.12f -> %.12f\n", p, "|cos(p, v)|", r->cos_init[i], r->cos_end[i]);
-        printf("[%s] %-21s %.3e -> %.3e (deepening x%.3g)\n", p, "p'Cp / lambda_max", r->ray_init[i],
-               r->ray_end[i], deepening(r, i));
+        train_print_rayleigh(stdout, "", c, r, i);
         printf("[%s] %-21s %d -> %d\n", p, "dead directions", r->dead_init[i], r->dead_end[i]);
     }
     printf("%-26s %.0f tokens/s over %.1f s of updates\n", "speed", r->tokens_per_second, r->step_seconds);
@@ -272,7 +308,10 @@ int cmd_train(int argc, char **argv)
     train_result r;
     int rc = build_model(&c, &m, &e);
     if (!rc) {
+        interrupt_defer(1); /* train stops by itself, with a checkpoint (sim/base/interrupt.h) */
         rc = train_run(&m, &c.t, &r, &e);
+        if (rc != NS_EINTR)
+            interrupt_defer(0);
         if (!rc) {
             print_summary(&c, &m, &r);
             if (write_hf_copy(&c, &m) && !c.format)

@@ -24,7 +24,7 @@ extern const char diagnose_acts_help[], diagnose_ckpt_help[];
 
 /* print "normsim: error: <msg>" on stderr; returns e->code */
 int cli_error(const ns_err *e);
-/* 1 if argv has -h or --help (only before a "--") */
+/* 1 if argv has -h or --help (anywhere; normsim has no "--" end of options) */
 int wants_help(int argc, char **argv);
 
 #endif

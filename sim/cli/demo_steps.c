@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sim/cli/demo.h"
+#include "sim/base/interrupt.h"
 
 /* ---- the steps ---- */
 
@@ -236,31 +237,29 @@ int step_precision(demo *d, ns_err *e)
 /* ---- step 6: training ---- */
 
 /* train exactly as `normsim train` does with the printed options, into folder dir */
-static int train_cmd(const cmdline *c, const char *dir, train_result *res, ns_err *e)
+static int train_cmd(const cmdline *c, const char *dir, cli_train *ct, train_result *res, ns_err *e)
 {
-    cli_train ct;
-    int rc = train_args_parse(c->argc, (char **)c->argv, &ct, e);
+    int rc = train_args_parse(c->argc, (char **)c->argv, ct, e);
     if (rc)
         return rc;
-    ct.t.out = dir; /* the demo trains into its own temporary folder */
-    ct.t.progress = 0;
+    ct->t.out = dir; /* the demo trains into its own temporary folder */
+    ct->t.progress = 0;
     ns_model m;
-    if ((rc = model_opts_build(&ct.model, ct.model.norm, &m, e)))
+    if ((rc = model_opts_build(&ct->model, ct->model.norm, &m, e)))
         return rc;
-    rc = train_run(&m, &ct.t, res, e);
+    rc = train_run(&m, &ct->t, res, e);
     model_free(&m);
     return rc;
 }
 
 /* the summary lines `normsim train` prints, in its format */
-static void print_train_summary(const train_result *r)
+static void print_train_summary(const cli_train *ct, const train_result *r)
 {
-    static const char *const precs[] = {"f64", "f16"};
     printf("    %-26s %.4f -> %.4f\n", "validation loss", r->val_loss_init, r->val_loss);
-    for (int i = 0; i < r->n_prec && i < 2; i++) {
-        printf("    [%s] %-21s %.12f -> %.12f\n", precs[i], "|cos(p, v)|", r->cos_init[i], r->cos_end[i]);
-        printf("    [%s] %-21s %.3e -> %.3e (deepening x%.3g)\n", precs[i], "p'Cp / lambda_max", r->ray_init[i],
-               r->ray_end[i], fabs(r->ray_init[i]) / fabs(r->ray_end[i]));
+    for (int i = 0; i < r->n_prec; i++) {
+        printf("    [%s] %-21s %.12f -> %.12f\n", precision_name(ct->t.track_prec[i]), "|cos(p, v)|",
+               r->cos_init[i], r->cos_end[i]);
+        train_print_rayleigh(stdout, "    ", ct, r, i);
     }
     putchar('\n');
 }
@@ -332,13 +331,16 @@ static int train_shown(demo *d, ns_err *e)
     if (!mkdtemp(dir))
         return ns_fail(e, NS_ERUN, "cannot create a temporary folder in %s: %s", tmp && *tmp ? tmp : "/tmp",
                        strerror(errno));
+    int reg = interrupt_register(dir, 1); /* Ctrl-C removes it too (sim/base/interrupt.h) */
     train_result res;
-    int rc = train_cmd(&c, dir, &res, e);
+    cli_train ct;
+    int rc = train_cmd(&c, dir, &ct, &res, e);
     if (!rc) {
-        print_train_summary(&res);
+        print_train_summary(&ct, &res);
         rc = train_figure(d, dir, e);
     }
-    demo_remove_dir(dir);
+    remove_tree(dir);
+    interrupt_forget(reg);
     return rc;
 }
 

@@ -3,6 +3,7 @@
  * into the covariance: memory O(d^2) for any N. The predicted kernel comes from a gamma
  * (and beta) through the registry; without one, the spectrum and the bottom direction. */
 #include "sim/cli/commands.h"
+#include "sim/base/out_path.h"
 #include "sim/cli/args.h"
 #include "sim/checkpoint/checkpoint.h"
 #include "sim/stats/cov.h"
@@ -115,12 +116,17 @@ static int source_open(row_source *r, const char *spec, ns_err *e)
     char path[4096];
     const char *tensor;
     memset(r, 0, sizeof *r);
-    int rc = split_spec(spec, path, sizeof path, &tensor, e);
+    struct stat sb;
+    int std_in = strcmp(spec, "-") == 0, rc = std_in ? NS_OK : split_spec(spec, path, sizeof path, &tensor, e);
     if (rc)
         return rc;
-    if (!tensor && has_npy_magic(path)) {
+    /* '-', a FIFO or a pipe: opened once and streamed, so .npy only (safetensors seeks) */
+    int stream = std_in || (!tensor && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
+    if (std_in)
+        snprintf(path, sizeof path, "standard input");
+    if (stream || (!tensor && has_npy_magic(path))) {
         r->is_npy = 1;
-        if ((rc = npy_open(&r->npy, path, e)))
+        if ((rc = std_in ? npy_open_stream(&r->npy, stdin, "standard input (--acts -)", e) : npy_open(&r->npy, path, e)))
             return rc;
         r->dtype = r->npy.h.dtype;
         snprintf(r->desc, sizeof r->desc, "npy %s", r->npy.h.descr);
@@ -425,6 +431,8 @@ int diagnose_acts(int argc, char **argv)
     int rc = parse(argc, argv, &o, &e);
     if (!rc && !o.acts)
         rc = ns_fail(&e, NS_EUSAGE, "--acts needs a file");
+    if (!rc && o.write_bottom) /* before any work (sim/base/out_path.h) */
+        rc = out_check_file(o.write_bottom, "--write-bottom", &e);
     if (!rc)
         rc = run(&o, &res, &e);
     if (!rc && o.write_bottom) {

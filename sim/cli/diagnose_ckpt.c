@@ -3,6 +3,7 @@
  * model, fed by the model's own source or by token ids from a file (--input), with the
  * post-final-norm rows passed on to a .npy dump (--dump-acts). */
 #include "sim/cli/commands.h"
+#include "sim/base/out_path.h"
 #include "sim/cli/args.h"
 #include "sim/checkpoint/checkpoint.h"
 #include "sim/data/inputs.h"
@@ -147,6 +148,8 @@ int diagnose_checkpoint(int argc, char **argv)
     int rc = parse(argc, argv, &o, &e);
     if (!rc && !o.checkpoint)
         rc = ns_fail(&e, NS_EUSAGE, "--checkpoint needs a path");
+    if (!rc && o.dump) /* before any work (sim/base/out_path.h) */
+        rc = out_check_file(o.dump, "--dump-acts", &e);
     if (rc || (rc = load_model(&o, &m, &e)))
         return cli_error(&e);
     double u = precision_unit_roundoff(o.prec);

@@ -1,5 +1,7 @@
 /* main.c - normsim: dispatch to a subcommand. */
 #include "sim/cli/commands.h"
+#include "sim/base/interrupt.h"
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,13 +58,35 @@ int cli_error(const ns_err *e)
 
 int wants_help(int argc, char **argv)
 {
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    for (int i = 1; i < argc; i++) /* there is no "--" end of options: it is refused */
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
             return 1;
     return 0;
 }
 
-int main(int argc, char **argv)
+/* the results reached stdout: flush and close it, checking (a full disk, a closed pipe);
+ * a failure is exit 1 with one line (stderr is checked too, silently: nowhere to say it) */
+static int finish(int rc)
+{
+    int err = 0;
+    if (fflush(stdout) != 0)
+        err = errno;
+    else if (ferror(stdout)) /* an earlier write failed; its errno is gone */
+        err = EIO;
+    if (fclose(stdout) != 0 && !err)
+        err = errno;
+    if (err) {
+        ns_err e;
+        ns_fail(&e, NS_ERUN, "cannot write the results to standard output: %s", strerror(err));
+        cli_error(&e);
+        rc = rc ? rc : NS_ERUN;
+    }
+    if ((fflush(stderr) != 0 || ferror(stderr)) && !rc)
+        rc = NS_ERUN;
+    return rc;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -84,4 +108,10 @@ int main(int argc, char **argv)
     ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train, screen, inspect, demo, fisher; "
             "see normsim --help)", cmd);
     return cli_error(&e);
+}
+
+int main(int argc, char **argv)
+{
+    interrupt_install();
+    return finish(run(argc, argv));
 }

@@ -41,6 +41,18 @@ static int take_plugin(const char *path, void *opts, ns_err *e)
     return rc;
 }
 
+/* --perturb S in [0, 100]; S > 1 is legal but buries the weights in noise: a warning */
+static int parse_perturb(const char *v, void *dst, ns_err *e)
+{
+    if (parse_double(v, "--perturb", 0.0, 100.0, dst, e))
+        return NS_EUSAGE;
+    double s = *(double *)dst;
+    if (s > 1.0)
+        fprintf(stderr, "normsim: warning: --perturb %g adds noise %g times a unit weight's size: the model "
+                "is mostly noise (and its loss huge); a robustness probe is usually S <= 0.1\n", s, s);
+    return NS_OK;
+}
+
 int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
 {
     const arg_spec opts[] = {
@@ -52,7 +64,7 @@ int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
         {"--norm", ARG_STR, &o->norm, 0, 0, NULL, &o->norm_given},
         ARG_C("--norm-plugin", o, take_plugin), ARG_U("--seed", &o->seed),
         ARG_C("--gamma", &o->gamma_spread, parse_gamma), ARG_I("--window", &o->window, 0, 65536),
-        ARG_D("--perturb", &o->perturb, 0.0, 100.0), ARG_C("--precision", &o->prec, arg_parse_precision),
+        ARG_C("--perturb", &o->perturb, parse_perturb), ARG_C("--precision", &o->prec, arg_parse_precision),
     };
     return arg_table(it, opts, ARG_N(opts), e);
 }

@@ -4,6 +4,7 @@
 #define NS_TRAIN_ARGS_H
 #include "sim/cli/model_opts.h"
 #include "sim/train/train.h"
+#include <stdio.h>
 
 typedef struct {
     model_opts model;
@@ -15,5 +16,8 @@ typedef struct {
 
 /* argv[1..] -> c, with train's defaults; validates the model options too */
 int train_args_parse(int argc, char **argv, cli_train *c, ns_err *e);
+/* the summary's "[P] p'Cp / lambda_max A -> B (deepening xF)" line of tracked precision
+ * i, or "(... rounding noise, no factor)" when both ends are below its threshold */
+void train_print_rayleigh(FILE *out, const char *indent, const cli_train *c, const train_result *r, int i);
 
 #endif

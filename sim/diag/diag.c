@@ -321,6 +321,12 @@ static void set_warning(diag_report *r)
                  "%ld tokens <= d = %d: the centred covariance has at least %ld zero eigenvalues "
                  "whatever the model, so the bottom direction is not unique; use more tokens than d",
                  r->tokens, r->d, (long)r->d - r->tokens + 1);
+    else if (r->dead > k && r->predicted_k >= 0 && r->threshold > 1.0001e-10)
+        snprintf(r->warning, sizeof r->warning,
+                 "%d dead directions, %d predicted: at this precision's threshold (%.3g lambda_max) "
+                 "a spread spectrum (random gains) sinks real directions: try --precision f64; or "
+                 "the data (too few distinct inputs?)",
+                 r->dead, k, r->threshold);
     else if (r->dead > k && r->predicted_k >= 0)
         snprintf(r->warning, sizeof r->warning,
                  "%d dead directions, %d predicted: the extra ones come from the data (too few "

@@ -88,7 +88,7 @@ static void write_table(FILE *out, const run_result *runs, int n)
     row(out, "lambda_max", c_lmax, runs, n, 0);
     row(out, "lambda_min / lambda_max", c_lrel, runs, n, 0);
     row(out, "p'Cp / lambda_max", c_ray, runs, n, 0);
-    snprintf(label, sizeof label, "dead (< %.0e lambda_max)", runs[0].r.threshold);
+    snprintf(label, sizeof label, "dead (< %.3g lambda_max)", runs[0].r.threshold);
     row(out, label, c_dead, runs, n, 0);
     int any_sigma = 0;
     for (int i = 0; i < n; i++)

@@ -229,9 +229,38 @@ static int stream_size(FILE *f, uint64_t *size)
     return 0;
 }
 
+/* a pipe, FIFO or terminal: the header read once, in order (magic, version, length, text);
+ * the rows then follow as they come, a short stream is a short read */
+static int open_unseekable(npy_reader *r, ns_err *e)
+{
+    unsigned char *head = malloc(12 + NPY_MAX_HEADER + 1);
+    if (!head)
+        return ns_fail(e, NS_ERUN, "out of memory");
+    size_t got = fread(head, 1, 10, r->f), start = 10, hlen = 0;
+    if (got == 10 && memcmp(head, "\x93NUMPY", 6) == 0 && head[6] >= 2) {
+        got += fread(head + 10, 1, 2, r->f);
+        start = 12;
+    }
+    if (got == start && memcmp(head, "\x93NUMPY", 6) == 0)
+        hlen = start == 10 ? (size_t)head[8] | (size_t)head[9] << 8
+                           : (size_t)head[8] | (size_t)head[9] << 8 | (size_t)head[10] << 16 | (size_t)head[11] << 24;
+    if (hlen > NPY_MAX_HEADER)
+        hlen = NPY_MAX_HEADER + 1; /* npy_parse_header refuses it with its message */
+    got += hlen && hlen <= NPY_MAX_HEADER ? fread(head + start, 1, hlen, r->f) : 0;
+    int rc = npy_parse_header(head, got, &r->h, e);
+    free(head);
+    if (rc)
+        return rc;
+    r->buf_bytes = CHUNK;
+    return (r->buf = malloc(r->buf_bytes)) ? NS_OK : ns_fail(e, NS_ERUN, "out of memory");
+}
+
 static int open_checked(npy_reader *r, ns_err *e)
 {
     uint64_t size;
+    struct stat st;
+    if (fstat(fileno(r->f), &st) == 0 && !S_ISREG(st.st_mode))
+        return open_unseekable(r, e);
     if (stream_size(r->f, &size))
         return ns_fail(e, NS_EUSAGE, "cannot seek: not a regular file");
     size_t want = size < 12 + (uint64_t)NPY_MAX_HEADER ? (size_t)size : 12 + NPY_MAX_HEADER;

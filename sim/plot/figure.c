@@ -3,7 +3,6 @@
 #include "sim/plot/figure.h"
 #include "sim/plot/gnuplot.h"
 #include "sim/base/atomic_file.h"
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -302,19 +301,4 @@ void demo_say(FILE *out, const char *fmt, ...)
         col += fprintf(out, col ? " %s" : "  %s", w);
     }
     fputs("\n\n", out);
-}
-
-void demo_remove_dir(const char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *de;
-    char path[4400];
-    while (dp && (de = readdir(dp)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-            unlink(path);
-        }
-    if (dp)
-        closedir(dp);
-    rmdir(dir);
 }

@@ -56,7 +56,4 @@ void demo_para(FILE *out, const char *text);
  * a blank line; '~' prints as a space that does not break */
 void demo_say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Remove the files in dir, then dir (a folder the demo made for a run). */
-void demo_remove_dir(const char *dir);
-
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #define MAX_ARGS 14
@@ -45,6 +46,7 @@ int gnuplot_found(const char *prog) { return strchr(prog, '/') ? executable_file
 /* in the child: stdout to out_fd (or our stderr), stderr to /dev/null when quiet, exec */
 static void exec_child(const char *const *argv, const int fd[2], int quiet)
 {
+    signal(SIGPIPE, SIG_DFL); /* normsim ignores it (sim/base/interrupt.h); gnuplot should not */
     dup2(fd[1] >= 0 ? fd[1] : 2, 1);
     if (fd[0] >= 0) {
         close(fd[0]);

@@ -114,7 +114,7 @@ int screen_write(FILE *out, int fmt, const screen_result *rs, int n, ns_err *e);
 /* One row per probe and per model, every scheme: the long-format CSV. */
 int screen_write_measurements(FILE *out, const screen_result *rs, int n);
 /* Write summary.csv, measurements.csv, screen.json and per-scheme spectra (CSV + gnuplot
- * PNG/SVG; with n > 1 also the summary figure) into dir (created if missing). Each file
+ * PNG/SVG; with n > 1 also the summary figure) into dir, a new folder (filled as dir.tmp-XXXXXX, renamed when complete). Each file
  * is written to a temporary name and renamed. Without gnuplot, or without the plot
  * script, prints one notice on stderr and writes the data only. */
 int screen_write_dir(const char *dir, const screen_result *rs, int n, ns_err *e);

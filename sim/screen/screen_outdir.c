@@ -1,10 +1,12 @@
 /* screen_files.c - `normsim screen --out DIR`: the report as files (summary.csv,
  * measurements.csv, screen.json), each scheme's spectra (CSV) and gnuplot figures
  * (plots/screen.gp per scheme, plots/screen_all.gp for a comparison). Every file is
- * written to <name>.tmp and renamed, so none is ever half-written. */
+ * written to <name>.tmp and renamed, and the folder is filled as DIR.tmp-XXXXXX and renamed
+ * to DIR when complete (sim/base/out_path.h), so nothing is ever half-written. */
 #include "sim/screen/screen.h"
 #include "sim/diag/diag_report.h"
 #include "sim/base/atomic_file.h"
+#include "sim/base/out_path.h"
 #include "sim/base/csv.h"
 #include "sim/plot/gnuplot.h"
 #include <errno.h>
@@ -180,23 +182,11 @@ static void figures(const char *dir, const screen_result *rs, int n)
                 failed, failed > 1 ? "s" : "");
 }
 
-static int ensure_dir(const char *dir, ns_err *e)
-{
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? NS_OK : ns_fail(e, NS_EUSAGE, "--out %s is not a directory", dir);
-    if (mkdir(dir, 0777) != 0)
-        return ns_fail(e, errno == ENOENT || errno == ENOTDIR || errno == EACCES ? NS_EUSAGE : NS_ERUN,
-                       "cannot create %s: %s", dir, strerror(errno));
-    return NS_OK;
-}
-
-int screen_write_dir(const char *dir, const screen_result *rs, int n, ns_err *e)
+/* every file into dir (an empty folder) */
+static int write_files(const char *dir, const screen_result *rs, int n, ns_err *e)
 {
     char path[PATH_MAX], name[80];
-    if (strlen(dir) > PATH_MAX - 128)
-        return ns_fail(e, NS_EUSAGE, "--out path too long");
-    int rc = ensure_dir(dir, e);
+    int rc = NS_OK;
     static const struct { const char *file; file_writer w; } files[] = {
         {"summary.csv", w_summary}, {"measurements.csv", w_measure},
         {"screen.json", w_json}, {"screen.txt", w_table},
@@ -213,4 +203,15 @@ int screen_write_dir(const char *dir, const screen_result *rs, int n, ns_err *e)
     if (!rc)
         figures(dir, rs, n);
     return rc;
+}
+
+int screen_write_dir(const char *dir, const screen_result *rs, int n, ns_err *e)
+{
+    if (strlen(dir) > PATH_MAX - 128)
+        return ns_fail(e, NS_EUSAGE, "--out path too long");
+    atomic_dir out;
+    int rc = atomic_dir_begin(&out, dir, "--out", e);
+    if (!rc && (rc = write_files(out.tmp, rs, n, e)))
+        atomic_dir_abort(&out);
+    return rc ? rc : atomic_dir_commit(&out, e);
 }

@@ -113,7 +113,7 @@ static void class_text(char *b, size_t n, const screen_result *r)
 static void table_alone(FILE *out, const screen_result *r)
 {
     fprintf(out, "\na. the norm alone: %ld rows per input, centred output covariance, dead = eigenvalue < "
-            "%.0e lambda_max\n", r->rows, r->threshold);
+            "%.3g lambda_max\n", r->rows, r->threshold);
     fprintf(out, "%-10s %-13s %8s %8s %19s %10s %11s %10s %8s %9s  %s\n", "params", "input",
             "declared", "measured", "cos(largest angle)", "p'Cp/lmax", "kernel/lmax", "next/lmax",
             "|cos 1|", "|cos g^-1|", "status");

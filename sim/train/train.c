@@ -7,8 +7,10 @@
 #include "sim/diag/diag.h"
 #include "sim/model/loss.h"
 #include "sim/base/progress.h"
+#include "sim/base/interrupt.h"
 #include "sim/base/rng.h"
 #include "norms/registry.h"
+#include "sim/base/json_util.h"
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -159,17 +161,78 @@ static double unigram_entropy(const corpus *k)
 
 /* ---- checkpoints ---- */
 
+/* x in the fewest digits that read back as x */
+static void exact(char *buf, size_t n, double x)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
+/* the options a resumed run must repeat (not --steps: a larger one extends the run), keyed
+ * by their option names, every value a
+ * string (exact: the fewest digits that read back) */
+static cJSON *train_opts_json(const trainer *t)
+{
+    const train_opts *o = t->o;
+    char v[64];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "--data", o->data);
+#define OPT(name, ...) (snprintf(v, sizeof v, __VA_ARGS__), cJSON_AddStringToObject(j, name, v))
+    OPT("--batch", "%d", t->B);
+    exact(v, sizeof v, o->opt.lr);
+    cJSON_AddStringToObject(j, "--lr", v);
+    exact(v, sizeof v, o->opt.min_lr_frac);
+    cJSON_AddStringToObject(j, "--min-lr-frac", v);
+    OPT("--warmup", "%ld", o->opt.warmup);
+    exact(v, sizeof v, o->opt.weight_decay);
+    cJSON_AddStringToObject(j, "--weight-decay", v);
+    exact(v, sizeof v, o->opt.clip);
+    cJSON_AddStringToObject(j, "--clip", v);
+    OPT("--probe-tokens", "%ld", o->probe_tokens);
+    OPT("--seed", "%llu", (unsigned long long)o->seed);
+#undef OPT
+    return j;
+}
+
+/* the checkpoint's metadata: step, rng state, the options (as JSON text); every string
+ * escaped by cJSON, so a --data path holding a quote or a backslash is kept as it is */
 static char *train_state_json(const trainer *t, long step)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf,
-             "{\"normsim.step\": \"%ld\", \"normsim.rng\": \"%016llx %016llx\", "
-             "\"normsim.train\": \"data=%s batch=%d lr=%.17g min_lr_frac=%.17g warmup=%ld wd=%.17g "
-             "clip=%.17g probe=%ld seed=%llu\"}",
-             step, (unsigned long long)t->rng.state, (unsigned long long)t->rng.inc, t->o->data,
-             t->B, t->o->opt.lr, t->o->opt.min_lr_frac, t->o->opt.warmup, t->o->opt.weight_decay,
-             t->o->opt.clip, t->o->probe_tokens, (unsigned long long)t->o->seed);
-    return strdup(buf);
+    char v[64];
+    cJSON *meta = cJSON_CreateObject(), *opts = train_opts_json(t);
+    char *opts_text = opts ? cJSON_PrintUnformatted(opts) : NULL, *out = NULL;
+    if (meta && opts_text) {
+        snprintf(v, sizeof v, "%ld", step);
+        cJSON_AddStringToObject(meta, "normsim.step", v);
+        snprintf(v, sizeof v, "%016llx %016llx", (unsigned long long)t->rng.state, (unsigned long long)t->rng.inc);
+        cJSON_AddStringToObject(meta, "normsim.rng", v);
+        cJSON_AddStringToObject(meta, "normsim.train", opts_text);
+        out = cJSON_PrintUnformatted(meta);
+    }
+    free(opts_text);
+    cJSON_Delete(opts);
+    cJSON_Delete(meta);
+    return out;
+}
+
+/* the saved options (text) against this run's: NS_OK, or one line naming every option
+ * that differs with both values */
+static int check_saved_opts(const trainer *t, const char *path, const char *saved, ns_err *e)
+{
+    cJSON *have = cJSON_Parse(saved), *want = train_opts_json(t);
+    char diff[400];
+    int rc = NS_OK;
+    if (!cJSON_IsObject(have))
+        rc = ns_fail(e, NS_EUSAGE, "%s: normsim.train is not the options object this version writes: "
+                     "cannot check that --resume repeats them", path);
+    else if (json_diff_keys(want, have, "checkpoint:", diff, sizeof diff) > 0)
+        rc = ns_fail(e, NS_EUSAGE, "--resume: options differ from the checkpoint's: %s", diff);
+    cJSON_Delete(have);
+    cJSON_Delete(want);
+    return rc;
 }
 
 static int save_checkpoint(trainer *t, long step, ns_err *e)
@@ -184,7 +247,7 @@ static int save_checkpoint(trainer *t, long step, ns_err *e)
 /* restore the optimizer and the rng; returns the step to continue from in *step */
 static int resume_state(trainer *t, long *step, ns_err *e)
 {
-    char path[4096], *val = NULL, *want = train_state_json(t, 0);
+    char path[4096], *val = NULL;
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", t->o->out);
     int rc = ckpt_load_optim(path, &t->opt, "normsim.step", &val, e);
     char *end;
@@ -197,9 +260,8 @@ static int resume_state(trainer *t, long *step, ns_err *e)
     val = NULL;
     if (!rc)
         rc = ckpt_load_optim(path, &t->opt, "normsim.train", &val, e);
-    const char *mine = want ? strstr(want, "data=") : NULL;
-    if (!rc && mine && strncmp(val, mine, strlen(val)) != 0)
-        rc = ns_fail(e, NS_EUSAGE, "--resume: this run's options differ from the checkpoint's (%s)", val);
+    if (!rc)
+        rc = check_saved_opts(t, path, val, e);
     free(val);
     val = NULL;
     if (!rc)
@@ -213,8 +275,21 @@ static int resume_state(trainer *t, long *step, ns_err *e)
         t->opt.step = *step;
     }
     free(val);
-    free(want);
     return rc;
+}
+
+/* a training loss this many times the starting one (at least 1 nat) has diverged */
+#define DIVERGED 10.0
+
+/* SIGINT/SIGTERM (sim/base/interrupt.h): the state after `step` updates is saved, unless
+ * it just was, so that --resume continues from it */
+static int stop_interrupted(trainer *t, long step, int saved, ns_err *e)
+{
+    int rc = saved ? NS_OK : save_checkpoint(t, step, e);
+    if (rc)
+        return rc;
+    return ns_fail(e, NS_EINTR, "interrupted after step %ld of %ld: %s/checkpoint.safetensors holds it; "
+                   "continue with --resume %s and the same options", step, t->o->steps, t->o->out, t->o->out);
 }
 
 static double now_seconds(void)
@@ -332,23 +407,34 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
         if (start == 0)
             rc = track(&t, 0, 0.0, NAN, res->val_loss_init, res, e);
     }
+    if (!rc && interrupt_requested())
+        rc = stop_interrupted(&t, start, 0, e);
     progress pb;
     progress_start(&pb, "train", o->progress);
     double loss = NAN, val = res->val_loss_init;
+    long last_ckpt = o->resume ? start : -1; /* the step the checkpoint on disk holds */
     for (long s = start; !rc && s < o->steps; s++) {
         double t0 = now_seconds();
         loss = train_step(&t, s);
         res->step_seconds += now_seconds() - t0;
         t.loss_hist[s] = loss;
-        if (!isfinite(loss))
-            rc = ns_fail(e, NS_ERUN, "the loss is %g at step %ld: lower --lr", loss, s + 1);
+        if (!isfinite(loss) || loss > DIVERGED * fmax(res->val_loss_init, 1.0)) {
+            char kept[64] = "no checkpoint was written yet";
+            if (last_ckpt >= 0)
+                snprintf(kept, sizeof kept, "the checkpoint of step %ld is kept", last_ckpt);
+            rc = ns_fail(e, NS_ERUN, "the loss diverged: %g at step %ld (%g at the start): lower --lr; %s",
+                         loss, s + 1, res->val_loss_init, kept);
+        }
         int last = s + 1 == o->steps;
         if (!rc && ((o->track_every > 0 && (s + 1) % o->track_every == 0) || last)) {
             val = probe_loss(&t);
             rc = track(&t, s + 1, optim_lr(&o->opt, s), loss, val, res, e);
         }
-        if (!rc && ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || last))
-            rc = save_checkpoint(&t, s + 1, e);
+        int save = (o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || last;
+        if (!rc && save && !(rc = save_checkpoint(&t, s + 1, e)))
+            last_ckpt = s + 1;
+        if (!rc && interrupt_requested())
+            rc = stop_interrupted(&t, s + 1, save, e);
         if (pb.active) {
             char label[96];
             snprintf(label, sizeof label, "step %ld/%ld loss %.4f val %.4f", s + 1, o->steps, loss, val);

@@ -304,7 +304,7 @@ expect_error "inspect of a missing file" "cannot open" inspect "$tmp/nothing.saf
 expect_error "inspect --norm unknown" "not a norm kind" inspect "$M/gpt2" --norm batchnorm
 expect_error "inspect bad regex" "not a valid regular expression" inspect "$M/gpt2" --norm-pattern '('
 expect_error "inspect --final unknown" "--final" inspect "$M/gpt2" --final nope
-expect_error "inspect unwritable direction" "cannot write" inspect "$M/gpt2" --write-direction /nonexistent/p.npy
+expect_error "inspect unwritable direction" "--write-direction /nonexistent/p.npy: cannot use /nonexistent" inspect "$M/gpt2" --write-direction /nonexistent/p.npy
 run "$NS" inspect --help
 [ "$rc" -eq 0 ] && grep -q "usage: normsim inspect" "$tmp/out" && ok || bad "inspect --help"
 run "$NS" diagnose --help
