@@ -14,6 +14,7 @@ int cmd_train(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_fisher(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 /* diagnose on activation files (diagnose_acts.c) and on checkpoints (diagnose_ckpt.c):
  * diagnose_route runs the one whose option (--acts, --checkpoint) is present and returns
  * its exit code, or -1 when neither is; the help texts are appended to diagnose's */

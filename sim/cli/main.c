@@ -41,6 +41,7 @@ static const command commands[] = {
     {"inspect", cmd_inspect},
     {"demo", cmd_demo},
     {"fisher", cmd_fisher},
+    {"sweep", cmd_sweep},
 };
 
 int cli_error(const ns_err *e)
@@ -81,7 +82,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     ns_err e;
-    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train, screen, inspect, demo, fisher; "
+    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train, screen, inspect, demo, fisher, sweep; "
             "see normsim --help)", cmd);
     return cli_error(&e);
 }
