@@ -46,6 +46,7 @@ run_suite screen bash tests/screen/test_screen.sh
 run_suite demo bash tests/demo/test_demo.sh
 run_suite fisher bash tests/fisher/test_fisher.sh
 run_suite sweep bash tests/sweep/test_sweep.sh
+run_suite mpi bash tests/mpi/test_mpi.sh
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else

@@ -128,7 +128,7 @@ int cmd_sweep(int argc, char **argv)
         d = NULL;
     if (!rc && d && d->rank > 0) { /* a worker: cells from rank 0 until it says stop */
         char tmp[PATH_MAX];
-        snprintf(tmp, sizeof tmp, "%s/tmp/rank-%d", o.out, d->rank);
+        snprintf(tmp, sizeof tmp, "%s/tmp-rank-%d", o.out, d->rank);
         rc = sweep_serve(d, tmp, &e);
         rmdir(tmp);
     } else {

@@ -23,7 +23,10 @@ int diagnose_acts(int argc, char **argv);
 int diagnose_checkpoint(int argc, char **argv);
 extern const char diagnose_acts_help[], diagnose_ckpt_help[];
 
-/* print "normsim: error: <msg>" on stderr; returns e->code */
+/* the command line: dispatch argv[1] (main.c; main and normsim-mpi's main call it) */
+int cli_run(int argc, char **argv);
+/* print "normsim: error: <msg>" on stderr; returns e->code (normsim-mpi with several
+ * ranks: then ends the job with that code) */
 int cli_error(const ns_err *e);
 /* 1 if argv has -h or --help (only before a "--") */
 int wants_help(int argc, char **argv);

@@ -1,5 +1,7 @@
 /* main.c - normsim: dispatch to a subcommand. */
 #include "sim/cli/commands.h"
+#include "sim/base/dist.h"
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,7 +53,14 @@ int cli_error(const ns_err *e)
     for (; i + 1 < sizeof line && e->msg[i]; i++) /* one line even when a file's names hold a newline */
         line[i] = (unsigned char)e->msg[i] < 0x20 || e->msg[i] == 0x7f ? '?' : e->msg[i];
     line[i] = '\0';
+    const ns_dist *d = ns_dist_get();
+    if (d && d->size > 1 && d->rank > 0) /* all ranks failing alike: rank 0's line ends the job */
+        nanosleep(&(struct timespec){0, 300000000}, NULL);
     fprintf(stderr, "normsim: error: %s\n", line);
+    if (d && d->size > 1) { /* normsim-mpi: one rank's error ends the whole job, no rank hangs */
+        fflush(stderr);
+        d->abort(d->ctx, e->code ? e->code : 1);
+    }
     return e->code ? e->code : 1;
 }
 
@@ -63,7 +72,7 @@ int wants_help(int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
+int cli_run(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -86,3 +95,7 @@ int main(int argc, char **argv)
             "see normsim --help)", cmd);
     return cli_error(&e);
 }
+
+#ifndef NORMSIM_NO_MAIN /* normsim-mpi has its own main (sim/cli/main_mpi.c) */
+int main(int argc, char **argv) { return cli_run(argc, argv); }
+#endif

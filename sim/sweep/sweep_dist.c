@@ -5,6 +5,7 @@
  * DONE (cell id, exit code, error line, the cell's stdout), STOP. */
 #include "sim/sweep/sweep.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,7 @@ typedef struct {
     sweep_exec local;
     int local_running;
     long *busy; /* per rank: the cell it runs, -1 idle */
+    long *ran;  /* per rank: cells it has run */
 } dist_ctx;
 
 /* pack: 8-byte id, then strings each with its NUL */
@@ -66,12 +68,15 @@ static int dist_start(void *ctx, long c, char **argv, ns_err *e)
                 return ns_fail(e, NS_ERUN, "out of memory");
             int rc = x->d->send(x->d->ctx, r, TAG_CELL, buf, len, e);
             free(buf);
-            if (!rc)
+            if (!rc) {
                 x->busy[r] = c;
+                x->ran[r]++;
+            }
             return rc;
         }
     int rc = x->local.start(x->local.ctx, c, argv, e);
     x->local_running += rc == NS_OK;
+    x->ran[0] += rc == NS_OK;
     return rc;
 }
 
@@ -120,7 +125,10 @@ static int dist_wait(void *ctx, long *c, cell_outcome *o, ns_err *e)
 int sweep_exec_dist(sweep_exec *x, const ns_dist *d, int jobs, const char *tmpdir, ns_err *e)
 {
     dist_ctx *c = calloc(1, sizeof *c);
-    if (!c || !(c->busy = malloc(sizeof *c->busy * (size_t)d->size))) {
+    if (!c || !(c->busy = malloc(sizeof *c->busy * (size_t)d->size)) ||
+        !(c->ran = calloc((size_t)d->size, sizeof *c->ran))) {
+        if (c)
+            free(c->busy);
         free(c);
         return ns_fail(e, NS_ERUN, "out of memory");
     }
@@ -130,6 +138,7 @@ int sweep_exec_dist(sweep_exec *x, const ns_dist *d, int jobs, const char *tmpdi
     int rc = sweep_exec_local(&c->local, jobs, tmpdir, e);
     if (rc) {
         free(c->busy);
+        free(c->ran);
         free(c);
         return rc;
     }
@@ -144,7 +153,12 @@ void sweep_exec_dist_free(sweep_exec *x)
     for (int r = 1; c && r < c->d->size; r++)
         c->d->send(c->d->ctx, r, TAG_STOP, "", 0, &ignore);
     if (c) {
+        fprintf(stderr, "sweep: cells run per rank:");
+        for (int r = 0; r < c->d->size; r++)
+            fprintf(stderr, " %d:%ld", r, c->ran[r]);
+        fputc('\n', stderr);
         sweep_exec_local_free(&c->local);
+        free(c->ran);
         free(c->busy);
         free(c);
     }
