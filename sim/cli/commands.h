@@ -2,6 +2,7 @@
  * prints its own errors through cli_error. */
 #ifndef NS_COMMANDS_H
 #define NS_COMMANDS_H
+#include "sim/base/dist.h"
 #include "sim/base/err.h"
 
 int cmd_norms(int argc, char **argv);
@@ -23,6 +24,10 @@ int diagnose_acts(int argc, char **argv);
 int diagnose_checkpoint(int argc, char **argv);
 extern const char diagnose_acts_help[], diagnose_ckpt_help[];
 
+/* normsim-mpi with more than one rank: the run's table (sim/base/dist.h), else NULL */
+const ns_dist *cli_dist(void);
+/* 1 on a rank other than 0 of such a run: it computes its share and reports nothing */
+int cli_dist_worker(void);
 /* the command line: dispatch argv[1] (main.c; main and normsim-mpi's main call it) */
 int cli_run(int argc, char **argv);
 /* print "normsim: error: <msg>" on stderr; returns e->code (normsim-mpi with several

@@ -391,7 +391,7 @@ static int run(const acts_opts *o, run_result *res, ns_err *e)
         rc = e->code;
     if (!rc)
         rc = cov_init(&cov, (int)d, e);
-    const ns_dist *dist = ns_dist_get(); /* normsim-mpi: each rank its rows, merged on rank 0 */
+    const ns_dist *dist = cli_dist(); /* normsim-mpi: each rank its rows, merged on rank 0 */
     unsigned long long begin, end;
     ns_dist_share(dist, N, &begin, &end);
     if (!rc)
@@ -431,8 +431,7 @@ int diagnose_acts(int argc, char **argv)
         rc = ns_fail(&e, NS_EUSAGE, "--acts needs a file");
     if (!rc)
         rc = run(&o, &res, &e);
-    const ns_dist *dist = ns_dist_get();
-    if (!rc && dist && dist->rank > 0) { /* rank 0 reports */
+    if (!rc && cli_dist_worker()) { /* rank 0 reports */
         diag_report_free(&res.r);
         return 0;
     }

@@ -64,6 +64,14 @@ int cli_error(const ns_err *e)
     return e->code ? e->code : 1;
 }
 
+const ns_dist *cli_dist(void)
+{
+    const ns_dist *d = ns_dist_get();
+    return d && d->size > 1 ? d : NULL;
+}
+
+int cli_dist_worker(void) { return cli_dist() && cli_dist()->rank > 0; }
+
 int wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

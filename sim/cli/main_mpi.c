@@ -1,8 +1,9 @@
 /* main_mpi.c - normsim-mpi: the same subcommands across the ranks of an MPI job
  * (mpirun -np K build/normsim-mpi COMMAND ...). Built with mpicc only (Makefile); the
  * plain normsim has no MPI in it. What splits across ranks (docs/mpi.md): sweep (cells,
- * dynamic assignment) and diagnose --acts (rows, accumulators merged on rank 0). Any
- * other command with more than one rank is refused rather than run K times over. */
+ * dynamic assignment) and diagnose (--acts: rows; random init and --checkpoint: token
+ * batches; the accumulators merged on rank 0). Any other command with more than one rank
+ * is refused rather than run K times over. */
 #include "sim/cli/commands.h"
 #include "sim/base/dist.h"
 #include "sim/mpi/mpi_dist.h"
@@ -13,12 +14,7 @@ static int distributed(int argc, char **argv)
 {
     if (argc < 2)
         return 0;
-    if (strcmp(argv[1], "sweep") == 0)
-        return 1;
-    for (int i = 2; strcmp(argv[1], "diagnose") == 0 && i < argc; i++)
-        if (strncmp(argv[i], "--acts", 6) == 0 && (argv[i][6] == '\0' || argv[i][6] == '='))
-            return 1;
-    return 0;
+    return strcmp(argv[1], "sweep") == 0 || strcmp(argv[1], "diagnose") == 0;
 }
 
 int main(int argc, char **argv)
@@ -29,7 +25,7 @@ int main(int argc, char **argv)
     int rc;
     if (d->size > 1 && !distributed(argc, argv) && !wants_help(argc, argv)) {
         ns_err e;
-        ns_fail(&e, NS_EUSAGE, "normsim-mpi runs sweep and diagnose --acts across ranks; run '%s' with "
+        ns_fail(&e, NS_EUSAGE, "normsim-mpi runs sweep and diagnose across ranks; run '%s' with "
                 "normsim (or mpirun -np 1)", argc > 1 ? argv[1] : "");
         rc = cli_error(&e);
     } else

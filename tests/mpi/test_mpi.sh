@@ -78,6 +78,22 @@ done
 "$NS" diagnose --acts "$tmp/half.npy" --gamma "$tmp/g.npy" --format json >"$tmp/half.json" 2>/dev/null
 compare "$tmp/one64.json" "$tmp/half.json" 2>/dev/null && bad "negative control: half the rows passed the comparison" || ok
 
+# ---- random-init diagnose: token batches split round-robin, the tap accumulators merged ----
+model=(diagnose --arch gpt2 --norm layernorm --gamma random:1 --d 32 --layers 2 --tokens 4096 --format json)
+"$NS" "${model[@]}" >"$tmp/m1.json" 2>/dev/null && ok || bad "normsim diagnose (random init)"
+for np in 2 3; do
+    mpi $np "${model[@]}" >"$tmp/m$np.json" 2>"$tmp/err" && ok || bad "-np $np diagnose: $(tail -3 "$tmp/err")"
+    compare "$tmp/m1.json" "$tmp/m$np.json" && ok || bad "-np $np random-init diagnose differs from one process"
+    "$PY" - "$tmp/m1.json" "$tmp/m$np.json" <<'PYEOF' && ok || bad "-np $np: sigma_min of the residual stream differs"
+import json, sys
+a, b = (json.load(open(p))["runs"][0] for p in sys.argv[1:3])
+assert len(a["sigma_min"]) == len(b["sigma_min"]) == 3
+assert all(abs(x - y) <= 1e-12 * x for x, y in zip(a["sigma_min"], b["sigma_min"])), (a["sigma_min"], b["sigma_min"])
+PYEOF
+done
+mpi 2 "${model[@]}" >"$tmp/m2b.json" 2>/dev/null
+cmp -s "$tmp/m2.json" "$tmp/m2b.json" && ok || bad "-np 2 random-init diagnose: two runs are not byte-identical"
+
 # ---- a rank fails mid-run: its error line, exit 2, no hang ----
 mpi 2 diagnose --acts "$tmp/bad.npy" --format json >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" -eq 2 ] && ok || bad "rank failure: exit $rc, want 2 (124: timed out)"
@@ -98,7 +114,7 @@ grep -qE '^sweep: cells run per rank: 0:[0-9]+ 1:[1-9]' "$tmp/err" && ok || bad 
 
 # ---- what does not split is refused; normsim itself has no MPI ----
 mpi 2 train --steps 2 >/dev/null 2>"$tmp/err"; rc=$?
-[ "$rc" -eq 2 ] && grep -q "^normsim: error: normsim-mpi runs sweep and diagnose --acts" "$tmp/err" && ok || bad "train under 2 ranks: exit $rc"
+[ "$rc" -eq 2 ] && grep -q "^normsim: error: normsim-mpi runs sweep and diagnose" "$tmp/err" && ok || bad "train under 2 ranks: exit $rc"
 ldd "$NS" | grep -qi 'libmpi' && bad "build/normsim links MPI" || ok
 
 echo "mpi: $pass passed, $fail failed"
