@@ -26,5 +26,8 @@ void ns_dist_set(const ns_dist *d);
  * (d NULL: [0, n)) */
 void ns_dist_share(const ns_dist *d, unsigned long long n, unsigned long long *begin,
                    unsigned long long *end);
+/* x summed over the ranks in rank order (0, 1, ..., K-1: the same bits at the same K),
+ * the sum on every rank; n doubles sent each way. d NULL or one rank: x unchanged. */
+int ns_dist_sum(const ns_dist *d, double *x, size_t n, ns_err *e);
 
 #endif

@@ -249,13 +249,14 @@ int cmd_train(int argc, char **argv)
     if (train_args_parse(argc, argv, &c, &e))
         return cli_error(&e);
     int created = 0;
-    if (prepare_out(&c, &created, &e))
+    c.t.dist = cli_dist(); /* normsim-mpi: data-parallel; rank 0 alone writes into --out */
+    if (!cli_dist_worker() && prepare_out(&c, &created, &e))
         return cli_error(&e);
     train_result r;
     int rc = build_model(&c, &m, &e);
     if (!rc) {
         rc = train_run(&m, &c.t, &r, &e);
-        if (!rc)
+        if (!rc && !cli_dist_worker())
             print_summary(&c, &m, &r);
         model_free(&m);
     }

@@ -4,7 +4,10 @@
 # lambda_max, |cos| and lambda_max to 1e-12 relative) and is byte-identical from one run to
 # the next at the same K; a rank whose share holds a NaN ends the job with its one error
 # line and exit 2 (no hang: every run is under a timeout); a sweep at 1 and 2 processes gives
-# the same results files, with cells run on both ranks; commands that do not split are
+# the same results files, with cells run on both ranks; data-parallel train at 2 and 3 ranks
+# equals one process after 50 steps (weights to 1e-10, track rows identical), reruns are
+# bit-identical, and a one-process run killed between checkpoints resumes on 2 ranks to the
+# same end; commands that do not split are
 # refused; the plain build/normsim links no MPI. Negative control: the first half of the
 # rows alone (a rank's share dropped) fails the same comparison.
 # Last line: "mpi: N passed, N failed".
@@ -112,9 +115,59 @@ cmp -s "$tmp/s1/results.csv" "$tmp/s2/results.csv" && ok || bad "sweep: results.
 cmp -s "$tmp/s1/results.jsonl" "$tmp/s2/results.jsonl" && ok || bad "sweep: results.jsonl differs at 2 ranks"
 grep -qE '^sweep: cells run per rank: 0:[0-9]+ 1:[1-9]' "$tmp/err" && ok || bad "sweep: rank 1 ran no cell: $(grep 'per rank' "$tmp/err")"
 
+# ---- train, data-parallel: the same 50 steps as one process with the same global batch ----
+topts=(--arch gpt2 --d 32 --layers 2 --heads 4 --seq 16 --vocab 256 --batch 4 --steps 50 --track-every 10
+       --ckpt-every 10 --probe-tokens 256)
+"$NS" train "${topts[@]}" --out "$tmp/t1" >/dev/null 2>&1 && ok || bad "train, one process"
+# weights to 1e-10 of the largest weight (a key bias has zero gradient: its ~1e-15 values are
+# noise, so no per-element relative test), tensors above 1e-8 each to 1e-10 relative; the
+# track rows (loss, val loss, |cos|, ... at 10 digits) identical
+ckcmp() {
+    "$PY" - "$1/checkpoint.safetensors" "$2/checkpoint.safetensors" <<'PYEOF'
+import json, struct, sys, numpy as np
+def load(p):
+    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]; h = json.loads(b[8:8 + n])
+    return {k: np.frombuffer(b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]], "<f8")
+            for k, v in h.items() if k != "__metadata__" and v["dtype"] == "F64"}, h["__metadata__"]
+(a, ma), (b, mb) = load(sys.argv[1]), load(sys.argv[2])
+assert a.keys() == b.keys() and len(a) > 10 and ma["normsim.step"] == mb["normsim.step"] == "50"
+top = max(np.abs(v).max() for v in a.values())
+err = max(np.abs(a[k] - b[k]).max() for k in a) / top
+assert err <= 1e-10, f"weights differ by {err:.3g} of the largest"
+for k in a:
+    m = np.abs(a[k]).max()
+    if m > 1e-8 * top:
+        assert np.abs(a[k] - b[k]).max() <= 1e-10 * m, k
+PYEOF
+}
+# (rayleigh_rel and eig0_rel sit at the rounding floor, ~1e-17: noise, not compared)
+trackcmp() { cmp -s <(cut -d, -f1-9,11 "$1/track.csv") <(cut -d, -f1-9,11 "$2/track.csv"); }
+for np in 2 3; do
+    mpi $np train "${topts[@]}" --out "$tmp/t$np" >/dev/null 2>"$tmp/err" && ok || bad "train -np $np: $(tail -3 "$tmp/err")"
+    ckcmp "$tmp/t1" "$tmp/t$np" && ok || bad "train -np $np: weights differ from one process"
+    trackcmp "$tmp/t1" "$tmp/t$np" && ok || bad "train -np $np: track.csv differs from one process"
+done
+mpi 2 train "${topts[@]}" --out "$tmp/t2b" >/dev/null 2>&1
+cmp -s "$tmp/t2/checkpoint.safetensors" "$tmp/t2b/checkpoint.safetensors" && ok || bad "train -np 2: reruns not bit-identical"
+# negative control: another global batch is another run
+"$NS" train "${topts[@]}" --batch 2 --out "$tmp/tneg" >/dev/null 2>&1
+ckcmp "$tmp/t1" "$tmp/tneg" 2>/dev/null && bad "negative control: --batch 2 passed the weight comparison" || ok
+# --resume at another K: one process killed between checkpoints, resumed on 2 ranks
+"$NS" train "${topts[@]}" --out "$tmp/tk" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+    n=$(grep -c '^[0-9]' "$tmp/tk/track.csv" 2>/dev/null)
+    [ "${n:-0}" -ge 4 ] && break
+    sleep 0.02
+done
+kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+mpi 2 train "${topts[@]}" --resume "$tmp/tk" >/dev/null 2>"$tmp/err" && ok || bad "resume on 2 ranks: $(tail -2 "$tmp/err")"
+ckcmp "$tmp/t1" "$tmp/tk" && ok || bad "resumed on 2 ranks: weights differ from the uninterrupted run"
+trackcmp "$tmp/t1" "$tmp/tk" && ok || bad "resumed on 2 ranks: track.csv differs"
+
 # ---- what does not split is refused; normsim itself has no MPI ----
-mpi 2 train --steps 2 >/dev/null 2>"$tmp/err"; rc=$?
-[ "$rc" -eq 2 ] && grep -q "^normsim: error: normsim-mpi runs sweep and diagnose" "$tmp/err" && ok || bad "train under 2 ranks: exit $rc"
+mpi 2 export --out "$tmp/x" >/dev/null 2>"$tmp/err"; rc=$?
+[ "$rc" -eq 2 ] && grep -q "^normsim: error: normsim-mpi runs sweep, diagnose and train" "$tmp/err" && ok || bad "export under 2 ranks: exit $rc"
 ldd "$NS" | grep -qi 'libmpi' && bad "build/normsim links MPI" || ok
 
 echo "mpi: $pass passed, $fail failed"
