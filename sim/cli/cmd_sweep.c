@@ -34,6 +34,9 @@ static const char sweep_help[] =
     "  --threads N          OPENBLAS_NUM_THREADS of every cell (default 1: the results do not\n"
     "                       depend on --jobs or the number of ranks)\n"
     "  --format table|csv|json  the summary by scheme on stdout (default table)\n"
+    "  --part I/N           only the cells c with c mod N = I, records only (one task of a\n"
+    "                       job array, examples/slurm/); a run without --part then finds\n"
+    "                       them all done and writes the results\n"
     "  anything else        passed to every cell as given (e.g. --d 64 --tokens 2048)\n"
     "\n"
     "results.csv: cell, one column per axis, status, exit, every scalar the command\n"
@@ -43,9 +46,19 @@ static const char sweep_help[] =
     "cell's error line is in its row); 2 bad usage.\n";
 
 typedef struct {
-    const char *grid, *grid_file, *out, *command;
+    const char *grid, *grid_file, *out, *command, *part;
     int jobs, threads, format;
 } sweep_opts;
+
+/* --part I/N (0 <= I < N) */
+static int parse_part(const char *v, int *part, int *parts, ns_err *e)
+{
+    char extra;
+    if (sscanf(v, "%d/%d%c", part, parts, &extra) != 2 || *parts < 1 || *parts > 100000 || *part < 0 ||
+        *part >= *parts)
+        return ns_fail(e, NS_EUSAGE, "--part '%s': give I/N with 0 <= I < N (e.g. $SLURM_ARRAY_TASK_ID/8)", v);
+    return NS_OK;
+}
 
 static int parse(int argc, char **argv, sweep_opts *o, char **fixed, int *n_fixed, ns_err *e)
 {
@@ -54,6 +67,7 @@ static int parse(int argc, char **argv, sweep_opts *o, char **fixed, int *n_fixe
         ARG_S("--grid", &o->grid), ARG_S("--grid-file", &o->grid_file), ARG_S("--out", &o->out),
         ARG_S("--command", &o->command), ARG_I("--jobs", &o->jobs, 1, 256),
         ARG_I("--threads", &o->threads, 1, 256), ARG_C("--format", &o->format, arg_parse_format),
+        ARG_S("--part", &o->part),
     };
     arg_iter it = {argc, argv, 1};
     *n_fixed = 0;
@@ -121,6 +135,8 @@ int cmd_sweep(int argc, char **argv)
     char **fixed = calloc((size_t)argc + 1, sizeof *fixed), exe[PATH_MAX], threads[16];
     int n_fixed = 0, rc = fixed ? parse(argc, argv, &o, fixed, &n_fixed, &e) : ns_fail(&e, NS_ERUN, "out of memory");
     sweep_grid g = {.command = o.command, .fixed = fixed, .n_fixed = n_fixed};
+    if (!rc && o.part)
+        rc = parse_part(o.part, &g.part, &g.parts, &e);
     if (!rc)
         rc = o.grid ? sweep_grid_parse(&g, o.grid, &e) : sweep_grid_load(&g, o.grid_file, &e);
     const ns_dist *d = ns_dist_get();
@@ -139,6 +155,12 @@ int cmd_sweep(int argc, char **argv)
             rc = run_cells(&o, &g, exe, d, &e);
         }
         long failed = 0;
+        if (!rc && g.parts > 0) { /* one task of a job array: the records only */
+            fprintf(stderr, "sweep: part %d/%d done; a run without --part gathers the results\n", g.part, g.parts);
+            sweep_grid_free(&g);
+            free(fixed);
+            return 0;
+        }
         if (!rc)
             rc = sweep_write_results(o.out, &g, &failed, &e);
         if (!rc)

@@ -25,6 +25,8 @@ typedef struct {
     sweep_axis *axes;
     int n_axes;
     long n_cells;         /* product of the axis sizes */
+    int part, parts;      /* parts > 0: run only the cells c with c mod parts = part (a job
+                             array task); 0: every cell */
 } sweep_grid;
 
 /* "key=v1,v2 key2=a..b ..." (white space or newlines between axes; "#" to the end of a line

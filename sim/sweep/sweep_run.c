@@ -23,6 +23,8 @@ static long *todo_list(const char *dir, const sweep_grid *g, long *n, ns_err *e)
         return NULL;
     }
     for (long c = 0; c < g->n_cells; c++) {
+        if (g->parts > 0 && c % g->parts != g->part)
+            continue;
         cJSON *rec = sweep_record_load(dir, g, c);
         if (!sweep_record_ok(rec))
             todo[(*n)++] = c;
@@ -68,8 +70,8 @@ int sweep_run(const char *dir, const sweep_grid *g, const char *exe, sweep_exec 
     if (!todo)
         return e->code;
     memset(n, 0, sizeof *n);
-    n->total = g->n_cells;
-    n->skipped = g->n_cells - ntodo;
+    n->total = g->parts > 0 ? (g->n_cells - g->part + g->parts - 1) / g->parts : g->n_cells;
+    n->skipped = n->total - ntodo;
     if (n->skipped)
         fprintf(stderr, "sweep: %ld of %ld cells already done (records in %s/cells): skipped\n",
                 n->skipped, n->total, dir);

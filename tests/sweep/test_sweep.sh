@@ -92,6 +92,16 @@ grep -q "^sweep: $n of 60 cells already done" "$tmp/err" && ok || bad "resume di
 same "$tmp/a/results.csv" "$tmp/c/results.csv" "uninterrupted vs killed+resumed results.csv"
 same "$tmp/a/results.jsonl" "$tmp/c/results.jsonl" "uninterrupted vs killed+resumed results.jsonl"
 
+# ---- a job array: three --part tasks, then one run that gathers (examples/slurm) ----
+for i in 0 1 2; do
+    "$NS" sweep --grid "$grid" --out "$tmp/p" --part $i/3 --jobs 2 "${fixed[@]}" >/dev/null 2>&1 || bad "part $i/3"
+done
+[ ! -e "$tmp/p/results.csv" ] && ok || bad "--part wrote results.csv"
+run "$NS" sweep --grid "$grid" --out "$tmp/p" "${fixed[@]}"
+grep -q '^sweep: 60 of 60 cells already done' "$tmp/err" && ok || bad "gather after parts: $(head -2 "$tmp/err")"
+same "$tmp/a/results.csv" "$tmp/p/results.csv" "one sweep vs three --part tasks results.csv"
+expect_usage_error "bad --part" sweep --grid 'seed=1' --out "$tmp/f" --part 3/3
+
 # ---- records are matched by the full option set, not position ----
 run "$NS" sweep --grid 'seed=1..5 precision=f64,bf16 norm=layernorm,rmsnorm,groupnorm:4 arch=gpt2,llama' \
     --out "$tmp/a" "${fixed[@]}"
