@@ -55,7 +55,7 @@ int cli_error(const ns_err *e)
     line[i] = '\0';
     const ns_dist *d = ns_dist_get();
     if (d && d->size > 1 && d->rank > 0) /* all ranks failing alike: rank 0's line ends the job */
-        nanosleep(&(struct timespec){0, 300000000}, NULL);
+        nanosleep(&(struct timespec){1, 0}, NULL);
     fprintf(stderr, "normsim: error: %s\n", line);
     if (d && d->size > 1) { /* normsim-mpi: one rank's error ends the whole job, no rank hangs */
         fflush(stderr);
