@@ -21,6 +21,7 @@ typedef struct {
 
 typedef struct {
     char tmpdir[PATH_MAX];
+    long self; /* our pid: a cell of a killed sweep still running writes other files */
     int n;
     slot s[];
 } local_ctx;
@@ -33,7 +34,7 @@ void cell_outcome_free(cell_outcome *o)
 
 static void scratch(const local_ctx *x, long c, const char *ext, char *out, size_t n)
 {
-    snprintf(out, n, "%s/cell-%ld.%s", x->tmpdir, c, ext);
+    snprintf(out, n, "%s/cell-%ld-%ld.%s", x->tmpdir, x->self, c, ext);
 }
 
 /* the whole file (at most 64 MiB), NUL-terminated; NULL if it cannot be read */
@@ -164,6 +165,7 @@ int sweep_exec_local(sweep_exec *x, int jobs, const char *tmpdir, ns_err *e)
         return ns_fail(e, NS_EUSAGE, "cannot create %s: %s", tmpdir, strerror(errno));
     }
     c->n = jobs;
+    c->self = (long)getpid();
     *x = (sweep_exec){.slots = jobs, .ctx = c, .start = local_start, .wait = local_wait};
     return NS_OK;
 }
