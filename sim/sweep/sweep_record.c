@@ -24,13 +24,14 @@ static void record_path(const char *dir, const char *key, char *out, size_t n)
     snprintf(out, n, "%s/cells/%016llx.json", dir, (unsigned long long)fnv1a(key));
 }
 
-/* the result a cell reports: the one run of {"runs": [run]}, else the whole output */
+/* the result a cell reports: the one object of an output that is a single list of one
+ * ({"runs": [run]} from diagnose, {"schemes": [scheme]} from screen), else the whole output */
 static cJSON *result_of(const char *out)
 {
     cJSON *root = out ? cJSON_Parse(out) : NULL;
-    cJSON *runs = root ? cJSON_GetObjectItemCaseSensitive(root, "runs") : NULL;
-    if (cJSON_IsArray(runs) && cJSON_GetArraySize(runs) == 1) {
-        cJSON *one = cJSON_DetachItemFromArray(runs, 0);
+    cJSON *list = cJSON_IsObject(root) && cJSON_GetArraySize(root) == 1 ? root->child : NULL;
+    if (cJSON_IsArray(list) && cJSON_GetArraySize(list) == 1 && cJSON_IsObject(list->child)) {
+        cJSON *one = cJSON_DetachItemFromArray(list, 0);
         cJSON_Delete(root);
         return one;
     }

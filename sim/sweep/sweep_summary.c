@@ -141,16 +141,19 @@ static void figure(const char *dir, const sweep_grid *g, cJSON **recs, group *gs
     if (atomic_open(&a, path, &ignore))
         return;
     fputs("cell,scheme_index,scheme,floor\n", a.f);
+    int finite = 0;
     for (long c = 0; c < g->n_cells; c++) {
         const cJSON *res = recs[c] ? cJSON_GetObjectItemCaseSensitive(recs[c], "result") : NULL;
         char scheme[64];
         scheme_of(g, c, res, scheme, sizeof scheme);
         fprintf(a.f, "%ld,%d,", c, (int)(find_group(gs, &n, scheme) - gs));
         csv_str(a.f, scheme);
-        csv_num(a.f, res ? floor_of(res) : NAN);
+        double fl = res ? floor_of(res) : NAN;
+        finite += isfinite(fl) && fl != 0.0;
+        csv_num(a.f, fl);
         fputc('\n', a.f);
     }
-    if (atomic_commit(&a, &ignore))
+    if (atomic_commit(&a, &ignore) || !finite) /* nothing to draw (e.g. fisher cells) */
         return;
     const char *gp = gnuplot_program();
     if (!gnuplot_found(gp) || !gnuplot_find_script("sweep.gp", script, sizeof script) || strchr(dir, '\'')) {
