@@ -8,12 +8,12 @@ LDLIBS   = -llapacke -lopenblas -lcjson -lz -lm -ldl
 PYTHON  ?= /usr/bin/python3
 
 # Debian packages: build (BLAS, LAPACKE, cJSON), plots (gnuplot), tests (PyTorch, NumPy).
-DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn fortunes clang libclang-rt-14-dev
+DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn fortunes clang libclang-rt-14-dev libopenmpi-dev openmpi-bin
 
 # the library: the registry and every subsystem folder of sim/ (sim/<subsystem>/*.c) but
 # the command line, which is only in the binary
-LIB_SRC  = $(wildcard norms/*.c) $(filter-out sim/cli/%,$(wildcard sim/*/*.c))
-CLI_SRC  = $(wildcard sim/cli/*.c)
+LIB_SRC  = $(wildcard norms/*.c) $(filter-out sim/cli/% sim/mpi/%,$(wildcard sim/*/*.c))
+CLI_SRC  = $(filter-out sim/cli/main_mpi.c,$(wildcard sim/cli/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 
 B        = build
@@ -32,8 +32,26 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 ASAN_OBJ = $(LIB_SRC:%.c=$(B)/asan/obj/%.o)
 ASAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 
+# normsim-mpi (docs/mpi.md): the CLI and library with sim/mpi, linked by mpicc; built only
+# when mpicc is found, so everything else builds and tests without MPI
+MPICC   ?= mpicc
+HAVE_MPI := $(shell command -v $(MPICC) >/dev/null 2>&1 && echo yes)
+MPI_BIN  = $(B)/normsim-mpi
+MPI_OBJ  = $(patsubst %.c,$(B)/mpi/obj/%.o,$(wildcard sim/mpi/*.c) sim/cli/main_mpi.c) $(B)/mpi/obj/main_nomain.o
+
 .PHONY: all deps test run repro bench install clean unit asan fuzz demo
-all: $(BIN) $(LIB) $(SO) $(EXAMPLES)
+all: $(BIN) $(LIB) $(SO) $(EXAMPLES) $(if $(HAVE_MPI),$(MPI_BIN))
+
+$(B)/mpi/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(B)/mpi/obj/main_nomain.o: sim/cli/main.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) $(CFLAGS) -DNORMSIM_NO_MAIN -c $< -o $@
+
+$(MPI_BIN): $(MPI_OBJ) $(filter-out $(B)/obj/sim/cli/main.o,$(CLI_OBJ)) $(LIB)
+	$(MPICC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -82,7 +100,8 @@ asan: $(ASAN_BIN)
 
 # Every suite: unit, unit again under ASan+UBSan, CLI, PyTorch oracle. Ends with one
 # line "N passed, N failed" summing them all; exits non-zero if anything failed.
-test: deps all unit asan
+test: deps
+	@$(MAKE) --no-print-directory all unit asan # parsed again: sees what deps installed (mpicc)
 	@PYTHON=$(PYTHON) bash tests/run.sh
 
 # The main job: the paper's init-time reproduction over every archetype (paper-repro/).

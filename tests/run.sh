@@ -53,6 +53,8 @@ run_suite gain_law bash tests/gain_law/test_gain_law.sh
 run_suite gguf env PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/io/test_gguf.py build/normsim
 run_suite hf_export env PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/io/test_hf_export.py build/normsim
 run_suite oracle_hf env PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/oracle/oracle_hf.py
+run_suite sweep bash tests/sweep/test_sweep.sh
+run_suite mpi bash tests/mpi/test_mpi.sh
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* a missing, non-folder or unwritable parent is bad input (2); anything else a failure (1) */
@@ -107,4 +108,15 @@ int atomic_write_text(const char *path, const char *text, ns_err *e)
         return rc;
     fputs(text, a.f); /* a failure sets the stream's error flag: atomic_commit reports it */
     return atomic_commit(&a, e);
+}
+
+int atomic_ensure_dir(const char *dir, ns_err *e)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return S_ISDIR(st.st_mode) ? NS_OK : ns_fail(e, NS_EUSAGE, "--out %s is not a directory", dir);
+    if (mkdir(dir, 0777) != 0)
+        return ns_fail(e, errno == ENOENT || errno == ENOTDIR || errno == EACCES ? NS_EUSAGE : NS_ERUN,
+                       "cannot create %s: %s", dir, strerror(errno));
+    return NS_OK;
 }

@@ -32,4 +32,8 @@ void atomic_abort(atomic_file *a);
 /* The whole of text as path: atomic_open, fputs, atomic_commit. */
 int atomic_write_text(const char *path, const char *text, ns_err *e);
 
+/* The output folder dir (an --out option): made when missing (its parent must exist);
+ * NS_EUSAGE when it is not a directory or cannot be made there. */
+int atomic_ensure_dir(const char *dir, ns_err *e);
+
 #endif

@@ -10,5 +10,7 @@
 void csv_num_digits(FILE *out, double v, int digits);
 /* csv_num_digits(out, v, CSV_DIGITS) */
 void csv_num(FILE *out, double v);
+/* a CSV text field (no leading comma), quoted when it holds a comma, a quote or a newline */
+void csv_str(FILE *out, const char *s);
 
 #endif

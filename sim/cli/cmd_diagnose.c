@@ -81,7 +81,8 @@ int diagnose_run_one(const diagnose_opts *o, const char *norm, run_result *out, 
         return rc;
     double u = precision_unit_roundoff(o->model.prec);
     double thr = o->threshold > 0 ? o->threshold : (u * u > 1e-10 ? u * u : 1e-10);
-    diag_opts d = {.tokens = o->tokens, .data = o->data, .seed = o->model.seed, .threshold = thr, .progress = o->progress};
+    diag_opts d = {.tokens = o->tokens, .data = o->data, .seed = o->model.seed, .threshold = thr, .progress = o->progress,
+                   .dist = cli_dist()};
     memset(out, 0, sizeof *out);
     out->cfg = m.cfg;
     out->kernel_formula = m.norm->kernel_formula;
@@ -90,7 +91,7 @@ int diagnose_run_one(const diagnose_opts *o, const char *norm, run_result *out, 
     model_opts_gamma_name(&o->model, out->gamma, sizeof out->gamma);
     snprintf(out->data, sizeof out->data, "%s", o->data ? o->data : batch_source_default(&m.cfg));
     rc = diag_run(&m, &d, &out->r, e);
-    if (!rc && out->r.warning[0])
+    if (!rc && out->r.warning[0] && !cli_dist_worker())
         fprintf(stderr, "normsim: warning: %s/%s: %s\n", m.cfg.arch, m.cfg.norm, out->r.warning);
     model_free(&m);
     return rc;
@@ -123,7 +124,7 @@ int cmd_diagnose(int argc, char **argv)
     int done = 0;
     for (; !rc && done < n; done++)
         rc = diagnose_run_one(&o, norms[done], &runs[done], &e);
-    if (!rc)
+    if (!rc && !cli_dist_worker())
         rc = report_write(stdout, o.format, runs, n, &e);
     for (int i = 0; runs && i < n; i++)
         diag_report_free(&runs[i].r);

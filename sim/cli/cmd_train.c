@@ -303,7 +303,8 @@ int cmd_train(int argc, char **argv)
     if (train_args_parse(argc, argv, &c, &e))
         return cli_error(&e);
     int created = 0;
-    if (prepare_out(&c, &created, &e))
+    c.t.dist = cli_dist(); /* normsim-mpi: data-parallel; rank 0 alone writes into --out */
+    if (!cli_dist_worker() && prepare_out(&c, &created, &e))
         return cli_error(&e);
     train_result r;
     int rc = build_model(&c, &m, &e);
@@ -312,7 +313,7 @@ int cmd_train(int argc, char **argv)
         rc = train_run(&m, &c.t, &r, &e);
         if (rc != NS_EINTR)
             interrupt_defer(0);
-        if (!rc) {
+        if (!rc && !cli_dist_worker()) {
             print_summary(&c, &m, &r);
             if (write_hf_copy(&c, &m) && !c.format)
                 printf("%-26s %s/hf/model.safetensors, %s/hf/config.json (Hugging Face names)\n", "written",

@@ -335,16 +335,26 @@ static double default_threshold(num_type t)
     return u * u > 1e-10 ? u * u : 1e-10;
 }
 
-/* stream every row into the covariance; a non-finite value is an error naming its row */
-static int accumulate(row_source *src, const char *spec, cov_acc *cov, ns_err *e)
+/* go to row (this rank's first) */
+static int source_seek(row_source *r, uint64_t row, ns_err *e)
+{
+    if (r->is_npy)
+        return npy_seek_row(&r->npy, row, e);
+    r->next = row;
+    return NS_OK;
+}
+
+/* stream rows [begin, end) into the covariance (under normsim-mpi: this rank's share,
+ * sim/base/dist.h); a non-finite value is an error naming its row */
+static int accumulate(row_source *src, const char *spec, uint64_t begin, uint64_t end, cov_acc *cov, ns_err *e)
 {
     const uint64_t d = src->cols, chunk = d >= (1u << 20) ? 1 : (1u << 20) / d;
     double *buf = malloc(sizeof(double) * (size_t)(chunk * d));
     if (!buf)
         return ns_fail(e, NS_ERUN, "out of memory for a %llu-row chunk", (unsigned long long)chunk);
-    int rc = NS_OK;
-    for (uint64_t row = 0, got = 1; !rc && got > 0; row += got) {
-        if ((rc = source_read(src, buf, chunk, &got, e)))
+    int rc = begin ? source_seek(src, begin, e) : NS_OK;
+    for (uint64_t row = begin, got = 1; !rc && got > 0 && row < end; row += got) {
+        if ((rc = source_read(src, buf, end - row < chunk ? end - row : chunk, &got, e)))
             break;
         for (uint64_t i = 0; i < got * d && !rc; i++)
             if (!isfinite(buf[i]))
@@ -398,12 +408,17 @@ static int run(const acts_opts *o, run_result *res, ns_err *e)
         rc = e->code;
     if (!rc)
         rc = cov_init(&cov, (int)d, e);
+    const ns_dist *dist = cli_dist(); /* normsim-mpi: each rank its rows, merged on rank 0 */
+    unsigned long long begin, end;
+    ns_dist_share(dist, N, &begin, &end);
     if (!rc)
-        rc = accumulate(&src, o->acts, &cov, e);
+        rc = accumulate(&src, o->acts, begin, end, &cov, e);
+    if (!rc)
+        rc = cov_reduce(&cov, dist, e);
     double thr = o->threshold > 0 ? o->threshold : default_threshold(src.dtype);
-    if (!rc)
+    if (!rc && (!dist || dist->rank == 0))
         rc = diag_measure(&cov, P, k, thr, &res->r, e);
-    if (!rc)
+    if (!rc && (!dist || dist->rank == 0))
         check_beta(&cov, P, k, ng.b, (int)d);
     snprintf(res->cfg.arch, sizeof res->cfg.arch, "acts");
     snprintf(res->cfg.norm, sizeof res->cfg.norm, "%s", ng.kind ? ng.kind : "none");
@@ -435,6 +450,10 @@ int diagnose_acts(int argc, char **argv)
         rc = out_check_file(o.write_bottom, "--write-bottom", &e);
     if (!rc)
         rc = run(&o, &res, &e);
+    if (!rc && cli_dist_worker()) { /* rank 0 reports */
+        diag_report_free(&res.r);
+        return 0;
+    }
     if (!rc && o.write_bottom) {
         uint64_t shape[1] = {(uint64_t)res.r.d};
         rc = npy_write_as(o.write_bottom, NUM_F64, res.r.bottom, 1, shape, &e);

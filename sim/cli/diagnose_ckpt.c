@@ -97,7 +97,7 @@ static int run_feed(const ckpt_diag_opts *o, const ns_model *m, const diag_feed 
     int rc = o->dump ? npy_writer_open(&w, o->dump, NUM_F64, 2, shape, e) : NS_OK;
     if (rc)
         return rc;
-    diag_opts d = {.threshold = thr, .progress = 1, .feed = f, .also = o->dump ? &dump : NULL};
+    diag_opts d = {.threshold = thr, .progress = 1, .feed = f, .also = o->dump ? &dump : NULL, .dist = cli_dist()};
     rc = diag_run(m, &d, r, e);
     if (!rc && dp.err.code) {
         diag_report_free(r);
@@ -150,6 +150,8 @@ int diagnose_checkpoint(int argc, char **argv)
         rc = ns_fail(&e, NS_EUSAGE, "--checkpoint needs a path");
     if (!rc && o.dump) /* before any work (sim/base/out_path.h) */
         rc = out_check_file(o.dump, "--dump-acts", &e);
+    if (!rc && o.dump && cli_dist())
+        rc = ns_fail(&e, NS_EUSAGE, "--dump writes every row from one process: run it with normsim");
     if (rc || (rc = load_model(&o, &m, &e)))
         return cli_error(&e);
     double u = precision_unit_roundoff(o.prec);
@@ -161,9 +163,9 @@ int diagnose_checkpoint(int argc, char **argv)
     snprintf(res.gamma, sizeof res.gamma, "checkpoint");
     snprintf(res.data, sizeof res.data, "%s", o.input ? "file" : o.data ? o.data : batch_source_default(&m.cfg));
     rc = run(&o, &m, thr, &res.r, &e);
-    if (!rc && res.r.warning[0])
+    if (!rc && res.r.warning[0] && !cli_dist_worker())
         fprintf(stderr, "normsim: warning: %s/%s: %s\n", m.cfg.arch, m.cfg.norm, res.r.warning);
-    if (!rc)
+    if (!rc && !cli_dist_worker())
         rc = report_write(stdout, o.format, &res, 1, &e);
     diag_report_free(&res.r);
     model_free(&m);

@@ -2,6 +2,8 @@
 #include "sim/cli/commands.h"
 #include "sim/base/interrupt.h"
 #include <errno.h>
+#include "sim/base/dist.h"
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +45,7 @@ static const command commands[] = {
     {"inspect", cmd_inspect},
     {"demo", cmd_demo},
     {"fisher", cmd_fisher},
+    {"sweep", cmd_sweep},
 };
 
 int cli_error(const ns_err *e)
@@ -52,9 +55,24 @@ int cli_error(const ns_err *e)
     for (; i + 1 < sizeof line && e->msg[i]; i++) /* one line even when a file's names hold a newline */
         line[i] = (unsigned char)e->msg[i] < 0x20 || e->msg[i] == 0x7f ? '?' : e->msg[i];
     line[i] = '\0';
+    const ns_dist *d = ns_dist_get();
+    if (d && d->size > 1 && d->rank > 0) /* all ranks failing alike: rank 0's line ends the job */
+        nanosleep(&(struct timespec){1, 0}, NULL);
     fprintf(stderr, "normsim: error: %s\n", line);
+    if (d && d->size > 1) { /* normsim-mpi: one rank's error ends the whole job, no rank hangs */
+        fflush(stderr);
+        d->abort(d->ctx, e->code ? e->code : 1);
+    }
     return e->code ? e->code : 1;
 }
+
+const ns_dist *cli_dist(void)
+{
+    const ns_dist *d = ns_dist_get();
+    return d && d->size > 1 ? d : NULL;
+}
+
+int cli_dist_worker(void) { return cli_dist() && cli_dist()->rank > 0; }
 
 int wants_help(int argc, char **argv)
 {
@@ -66,7 +84,7 @@ int wants_help(int argc, char **argv)
 
 /* the results reached stdout: flush and close it, checking (a full disk, a closed pipe);
  * a failure is exit 1 with one line (stderr is checked too, silently: nowhere to say it) */
-static int finish(int rc)
+int cli_finish(int rc)
 {
     int err = 0;
     if (fflush(stdout) != 0)
@@ -86,7 +104,7 @@ static int finish(int rc)
     return rc;
 }
 
-static int run(int argc, char **argv)
+int cli_run(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -105,13 +123,15 @@ static int run(int argc, char **argv)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     ns_err e;
-    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train, screen, inspect, demo, fisher; "
+    ns_fail(&e, NS_EUSAGE, "unknown command '%s' (valid: diagnose, norms, archs, export, train, screen, inspect, demo, fisher, sweep; "
             "see normsim --help)", cmd);
     return cli_error(&e);
 }
 
+#ifndef NORMSIM_NO_MAIN /* normsim-mpi has its own main (sim/cli/main_mpi.c) */
 int main(int argc, char **argv)
 {
     interrupt_install();
-    return finish(run(argc, argv));
+    return cli_finish(cli_run(argc, argv));
 }
+#endif

@@ -155,9 +155,10 @@ static diag_feed probe_feed_of(probe_feed *p, const ns_batch *batch, int n)
     return f;
 }
 
-/* Every batch of f through the model into tc; *rows: the rows streamed. */
-static int stream_feed(const ns_model *m, const diag_feed *f, int show, tap_covs *tc, long *rows,
-                       ns_err *e)
+/* Every batch of f through the model into tc (dist: only the batches i with i mod K = rank,
+ * the others drawn and passed over); *rows: the rows of every batch. */
+static int stream_feed(const ns_model *m, const diag_feed *f, int show, const ns_dist *dist, tap_covs *tc,
+                       long *rows, ns_err *e)
 {
     ns_workspace w;
     int rc = workspace_create(&w, m, f->max_B * f->max_T, f->max_T, e);
@@ -167,11 +168,12 @@ static int stream_feed(const ns_model *m, const diag_feed *f, int show, tap_covs
     progress pb;
     progress_start(&pb, "forward", show);
     *rows = 0;
-    for (;;) {
+    for (long i = 0;; i++) {
         ns_batch batch;
         if ((rc = f->next(f->ctx, &batch, e)) || batch.B == 0 || tc->err.code)
             break;
-        model_forward(m, &w, &batch, &sink, NULL);
+        if (!dist || i % dist->size == dist->rank)
+            model_forward(m, &w, &batch, &sink, NULL);
         *rows += (long)batch.B * batch.T;
         progress_update(&pb, (double)*rows, (double)f->rows);
     }
@@ -188,16 +190,16 @@ static int stream_feed(const ns_model *m, const diag_feed *f, int show, tap_covs
 static int stream_batches(const ns_model *m, const diag_opts *o, tap_covs *tc, long *rows, ns_err *e)
 {
     if (o->feed)
-        return stream_feed(m, o->feed, o->progress, tc, rows, e);
+        return stream_feed(m, o->feed, o->progress, o->dist, tc, rows, e);
     if (o->probe) {
         probe_feed p;
         diag_feed f = probe_feed_of(&p, o->probe, o->n_probe);
-        return stream_feed(m, &f, o->progress, tc, rows, e);
+        return stream_feed(m, &f, o->progress, o->dist, tc, rows, e);
     }
     diag_feed f;
     int rc = diag_feed_source(&f, m, o->data, o->seed, o->tokens, e);
     if (!rc)
-        rc = stream_feed(m, &f, o->progress, tc, rows, e);
+        rc = stream_feed(m, &f, o->progress, o->dist, tc, rows, e);
     diag_feed_close(&f);
     return rc;
 }
@@ -397,6 +399,14 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
         rc = ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
     if (!rc)
         rc = stream_batches(m, o, &tc, &r->tokens, e);
+    for (int l = 0; !rc && o->dist && l < tc.n; l++) /* every tap merged on rank 0, in rank order */
+        rc = cov_reduce(&tc.cov[l], o->dist, e);
+    if (!rc && o->dist && o->dist->rank > 0) { /* rank 0 measures and reports */
+        diag_report_free(r);
+        free(A);
+        tap_covs_free(&tc);
+        return NS_OK;
+    }
     if (!rc)
         rc = residual_sigmas(m, &tc, A, r->eig, r, e);
     if (!rc)

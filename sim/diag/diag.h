@@ -39,6 +39,9 @@ typedef struct {
     const diag_feed *feed; /* when set: stream its batches instead (tokens, data, seed and
                               probe unused) */
     const tap_sink *also;  /* when set: every tap is passed on to it too (e.g. a dump) */
+    const ns_dist *dist;   /* when set (normsim-mpi): this rank forwards batches i = rank mod K
+                              of the feed, the tap accumulators are merged on rank 0
+                              (cov_reduce), which alone measures; r on the others: zeroed */
 } diag_opts;
 
 typedef struct {

@@ -55,6 +55,8 @@ int npy_open_stream(npy_reader *r, FILE *stream, const char *name, ns_err *e);
 /* Read up to max_rows further rows into out (max_rows * cols doubles); *got = rows read
  * (0 at the end). */
 int npy_read_rows(npy_reader *r, double *out, uint64_t max_rows, uint64_t *got, ns_err *e);
+/* Go to row (0-based; rows: the end): the next read starts there. */
+int npy_seek_row(npy_reader *r, uint64_t row, ns_err *e);
 void npy_close(npy_reader *r);
 /* A whole (small) array as doubles (free it); its header in h (may be NULL). */
 int npy_load(const char *path, double **data, npy_header *h, ns_err *e);

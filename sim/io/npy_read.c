@@ -327,6 +327,17 @@ int npy_read_rows(npy_reader *r, double *out, uint64_t max_rows, uint64_t *got, 
     return NS_OK;
 }
 
+int npy_seek_row(npy_reader *r, uint64_t row, ns_err *e)
+{
+    if (row > r->h.rows)
+        return ns_fail(e, NS_ERUN, "%s: row %llu is past the end", r->path, (unsigned long long)row);
+    uint64_t at = r->h.data_offset + row * r->h.cols * (uint64_t)num_size(r->h.dtype);
+    if (fseeko(r->f, (off_t)at, SEEK_SET) != 0)
+        return ns_fail(e, NS_ERUN, "%s: cannot seek to row %llu", r->path, (unsigned long long)row);
+    r->next_row = row;
+    return NS_OK;
+}
+
 void npy_close(npy_reader *r)
 {
     if (r->f)

@@ -1,5 +1,6 @@
 /* gnuplot.c - find and run gnuplot (see gnuplot.h): fork, exec, a pipe for its output. */
 #include "sim/plot/gnuplot.h"
+#include "sim/base/atomic_file.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -118,3 +119,50 @@ int gnuplot_run(const char *prog, const char *const *args, char **out, int quiet
         close(fd[0]);
     return pid > 0 ? wait_status(pid) : -1;
 }
+
+/* the plot script: $NORMSIM_PLOTS/<name>, else <dir of the executable>/../plots/<name>,
+ * else plots/<name> under the current directory */
+int gnuplot_find_script(const char *name, char *out, size_t n)
+{
+    const char *env = getenv("NORMSIM_PLOTS");
+    char exe[PATH_MAX];
+    if (env && env[0])
+        return snprintf(out, n, "%s/%s", env, name) < (int)n && access(out, R_OK) == 0;
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            if (snprintf(out, n, "%s/../plots/%s", exe, name) < (int)n && access(out, R_OK) == 0)
+                return 1;
+        }
+    }
+    snprintf(out, n, "plots/%s", name);
+    return access(out, R_OK) == 0;
+}
+
+/* out.png and out.svg by gnuplot -e "VARS; out=...; fmt=..." SCRIPT, each written to a
+ * temporary name and committed (sim/base/atomic_file.h); -1 on failure */
+int gnuplot_figure(const char *script, const char *vars, const char *out)
+{
+    static const char *fmts[] = {"png", "svg"};
+    char final[PATH_MAX + 8], all[3 * PATH_MAX];
+    ns_err ignore;
+    for (int i = 0; i < 2; i++) {
+        atomic_file a;
+        snprintf(final, sizeof final, "%s.%s", out, fmts[i]);
+        if (atomic_reserve(&a, final, &ignore) != NS_OK)
+            return -1;
+        snprintf(all, sizeof all, "%s; out='%s'; fmt='%s'", vars, a.tmp, fmts[i]);
+        const char *args[] = {"-e", all, script, NULL};
+        if (gnuplot_run(gnuplot_program(), args, NULL, 0) != 0) {
+            atomic_abort(&a);
+            return -1;
+        }
+        if (atomic_commit(&a, &ignore) != NS_OK)
+            return -1;
+    }
+    return 0;
+}
+

@@ -3,6 +3,7 @@
  * from PATH. It is run directly, without a shell, so no quoting is involved. */
 #ifndef NS_GNUPLOT_H
 #define NS_GNUPLOT_H
+#include <stddef.h>
 
 #define GNUPLOT_DEFAULT "gnuplot"
 
@@ -16,5 +17,12 @@ int gnuplot_found(const char *prog);
  * (stdout is for results); its stderr is discarded when quiet. Returns its exit status,
  * or -1 when it could not be started or did not exit normally (127: not found). */
 int gnuplot_run(const char *prog, const char *const *args, char **out, int quiet);
+
+/* The plot script <name>: $NORMSIM_PLOTS/<name>, else <dir of the executable>/../plots/<name>,
+ * else plots/<name> under the current directory; 1 (path in out) if it is readable. */
+int gnuplot_find_script(const char *name, char *out, size_t n);
+/* out.png and out.svg by gnuplot -e "VARS; out=...; fmt=..." SCRIPT, each written to a
+ * temporary name and committed (sim/base/atomic_file.h); -1 on failure */
+int gnuplot_figure(const char *script, const char *vars, const char *out);
 
 #endif

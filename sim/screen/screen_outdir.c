@@ -92,52 +92,6 @@ static void safe_name(char *out, size_t n, const char *spec)
 
 /* ---- gnuplot ---- */
 
-/* the plot script: $NORMSIM_PLOTS/<name>, else <dir of the executable>/../plots/<name>,
- * else plots/<name> under the current directory */
-static int find_script(const char *name, char *out, size_t n)
-{
-    const char *env = getenv("NORMSIM_PLOTS");
-    char exe[PATH_MAX];
-    if (env && env[0])
-        return snprintf(out, n, "%s/%s", env, name) < (int)n && access(out, R_OK) == 0;
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            if (snprintf(out, n, "%s/../plots/%s", exe, name) < (int)n && access(out, R_OK) == 0)
-                return 1;
-        }
-    }
-    snprintf(out, n, "plots/%s", name);
-    return access(out, R_OK) == 0;
-}
-
-/* out.png and out.svg by gnuplot -e "VARS; out=...; fmt=..." SCRIPT, each written to a
- * temporary name and committed (sim/base/atomic_file.h); -1 on failure */
-static int figure(const char *script, const char *vars, const char *out)
-{
-    static const char *fmts[] = {"png", "svg"};
-    char final[PATH_MAX + 8], all[3 * PATH_MAX];
-    ns_err ignore;
-    for (int i = 0; i < 2; i++) {
-        atomic_file a;
-        snprintf(final, sizeof final, "%s.%s", out, fmts[i]);
-        if (atomic_reserve(&a, final, &ignore) != NS_OK)
-            return -1;
-        snprintf(all, sizeof all, "%s; out='%s'; fmt='%s'", vars, a.tmp, fmts[i]);
-        const char *args[] = {"-e", all, script, NULL};
-        if (gnuplot_run(gnuplot_program(), args, NULL, 0) != 0) {
-            atomic_abort(&a);
-            return -1;
-        }
-        if (atomic_commit(&a, &ignore) != NS_OK)
-            return -1;
-    }
-    return 0;
-}
-
 /* every figure; prints one notice on stderr for whatever could not be drawn */
 static void figures(const char *dir, const screen_result *rs, int n)
 {
@@ -151,7 +105,7 @@ static void figures(const char *dir, const screen_result *rs, int n)
                     "data, no figures\n", gp);
         return;
     }
-    if (!find_script("screen.gp", one, sizeof one) || !find_script("screen_all.gp", all, sizeof all)) {
+    if (!gnuplot_find_script("screen.gp", one, sizeof one) || !gnuplot_find_script("screen_all.gp", all, sizeof all)) {
         fprintf(stderr, "normsim: notice: plots/screen.gp or plots/screen_all.gp not found (set "
                 "NORMSIM_PLOTS): wrote the data, no figures\n");
         return;
@@ -170,12 +124,12 @@ static void figures(const char *dir, const screen_result *rs, int n)
         snprintf(vars, sizeof vars, "data='%s/spectra_%s.csv'; name='%s'; thr=%g; narch=%d; zero=%d",
                  dir, name, title, rs[j].threshold, rs[j].n_arch, rs[j].alone[SCREEN_ZERO_GAIN][0].eig != NULL);
         snprintf(out, sizeof out, "%s/spectra_%s", dir, name);
-        failed += figure(one, vars, out) != 0;
+        failed += gnuplot_figure(one, vars, out) != 0;
     }
     if (n > 1) {
         snprintf(vars, sizeof vars, "data='%s/summary.csv'; thr=%g", dir, rs[0].threshold);
         snprintf(out, sizeof out, "%s/summary", dir);
-        failed += figure(all, vars, out) != 0;
+        failed += gnuplot_figure(all, vars, out) != 0;
     }
     if (failed)
         fprintf(stderr, "normsim: notice: gnuplot failed on %d figure%s (see its messages above)\n",

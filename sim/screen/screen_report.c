@@ -271,21 +271,6 @@ static void write_comparison(FILE *out, const screen_result *rs, int n)
 
 /* ---- csv: one row per scheme ---- */
 
-/* a CSV field, quoted when it holds a comma, a quote or a newline */
-static void csv_str(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
 
 
 static void write_csv(FILE *out, const screen_result *rs, int n)

@@ -4,6 +4,7 @@
  * the tiny kernel eigenvalue). */
 #ifndef NS_COV_H
 #define NS_COV_H
+#include "sim/base/dist.h"
 #include "sim/base/err.h"
 
 typedef struct {
@@ -24,6 +25,9 @@ void cov_reset(cov_acc *c);
 int cov_add(cov_acc *c, const double *x, int n, ns_err *e);
 /* a := a merged with b (same d). */
 void cov_merge(cov_acc *a, const cov_acc *b);
+/* Distributed run (sim/base/dist.h; d NULL or one rank: nothing to do): every rank's c
+ * merged into rank 0's, in rank order (cov_reduce.c); the other ranks' c are unchanged. */
+int cov_reduce(cov_acc *c, const ns_dist *d, ns_err *e);
 /* C = scatter / n, full symmetric (d, d) (both triangles written). */
 void cov_matrix(const cov_acc *c, double *C);
 

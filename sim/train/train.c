@@ -316,7 +316,7 @@ static int trainer_init(trainer *t, ns_model *m, const train_opts *o, ns_err *e)
     if ((rc = workspace_create_train(&t->w, m, (int)n, t->T, e)) ||
         (rc = grads_ws_create(&t->g, m, (int)n, t->T, e)) || (rc = adamw_init(&t->opt, m, e)))
         return rc;
-    t->grads = malloc(sizeof(double) * m->n_params);
+    t->grads = malloc(sizeof(double) * (m->n_params + 1)); /* + the loss, summed with them */
     t->logits = malloc(sizeof(double) * n * V);
     t->dlogits = malloc(sizeof(double) * n * V);
     t->img = malloc(sizeof(double) * (size_t)t->B * 64);
@@ -354,20 +354,58 @@ static void trainer_free(trainer *t)
         fclose(t->track);
 }
 
-/* one update: draw, forward, loss, backward, clip, AdamW; returns the batch loss */
-static double train_step(trainer *t, long step)
+/* rows of a batch slice that count in the loss */
+static int counted(const int *target, int rows)
+{
+    int n = 0;
+    for (int i = 0; i < rows; i++)
+        n += target[i] >= 0;
+    return n;
+}
+
+/* dL/dparams of this rank's sequences [s0, s1) of the global batch (all of it in one
+ * process) into t->grads; the loss of the slice, weighted by its share of the counted rows.
+ * grad(mean over N) = sum over slices of (n_r / N) grad(mean over n_r). */
+static double slice_gradient(trainer *t, int s0, int s1)
 {
     const ns_model *m = t->m;
+    const int per = m->cfg.input == INPUT_PATCHES ? 1 : t->T, rows = (s1 - s0) * per;
+    const int *target = t->target + (size_t)s0 * per;
+    memset(t->grads, 0, sizeof(double) * m->n_params);
+    if (rows == 0)
+        return 0.0;
+    ns_batch b = batch_of(m, s1 - s0, t->T, t->tok + (size_t)s0 * t->T, t->img + (size_t)s0 * 64);
+    model_forward(m, &t->w, &b, NULL, t->logits);
+    double loss = cross_entropy(t->logits, target, rows, m->cfg.vocab, t->dlogits);
+    if (s1 - s0 < t->B) { /* a share: weight by n_r / N */
+        int n_r = counted(target, rows), N = counted(t->target, t->rows);
+        double wgt = N > 0 ? (double)n_r / N : 0.0;
+        for (size_t i = 0; i < (size_t)rows * m->cfg.vocab; i++)
+            t->dlogits[i] *= wgt;
+        loss = n_r > 0 ? loss * wgt : 0.0;
+    }
+    model_backward(m, &t->w, &t->g, &b, t->logits, t->dlogits, t->grads);
+    return loss;
+}
+
+/* one update: draw, forward, loss, backward, (data-parallel: the gradients and the loss
+ * summed over the ranks in rank order), clip, AdamW; *loss: the batch loss */
+static int train_step(trainer *t, long step, double *loss, ns_err *e)
+{
+    const ns_model *m = t->m;
+    const ns_dist *dist = t->o->dist;
+    unsigned long long s0, s1;
     corpus_batch(&t->data, 0, &t->rng, t->B, t->T, t->tok, t->img, t->labels);
     make_targets(m, &t->rng, t->B, t->T, t->tok, t->target, t->labels);
-    ns_batch b = batch_of(m, t->B, t->T, t->tok, t->img);
-    model_forward(m, &t->w, &b, NULL, t->logits);
-    double loss = cross_entropy(t->logits, t->target, t->rows, m->cfg.vocab, t->dlogits);
-    memset(t->grads, 0, sizeof(double) * m->n_params);
-    model_backward(m, &t->w, &t->g, &b, t->logits, t->dlogits, t->grads);
+    ns_dist_share(dist, (unsigned long long)t->B, &s0, &s1);
+    t->grads[m->n_params] = slice_gradient(t, (int)s0, (int)s1); /* the loss rides along */
+    int rc = ns_dist_sum(dist, t->grads, m->n_params + 1, e);
+    if (rc)
+        return rc;
+    *loss = t->grads[m->n_params];
     grad_clip(t->grads, m->n_params, t->o->opt.clip);
     adamw_step(&t->opt, &t->o->opt, t->m->params, t->grads, optim_lr(&t->o->opt, step));
-    return loss;
+    return NS_OK;
 }
 
 static int open_track(trainer *t, long start, ns_err *e)
@@ -399,10 +437,12 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
     if (!rc && start >= o->steps)
         rc = ns_fail(e, NS_EUSAGE, "--resume: the checkpoint is already at step %ld of --steps %ld: "
                      "nothing to continue", start, o->steps);
-    if (!rc)
+    const int lead = !o->dist || o->dist->rank == 0; /* data-parallel: rank 0 writes, evaluates */
+    if (!rc && lead)
         rc = open_track(&t, start, e);
     res->unigram_entropy = unigram_entropy(&t.data);
-    if (!rc) {
+    res->val_loss_init = NAN;
+    if (!rc && lead) {
         res->val_loss_init = probe_loss(&t);
         if (start == 0)
             rc = track(&t, 0, 0.0, NAN, res->val_loss_init, res, e);
@@ -415,7 +455,8 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
     long last_ckpt = o->resume ? start : -1; /* the step the checkpoint on disk holds */
     for (long s = start; !rc && s < o->steps; s++) {
         double t0 = now_seconds();
-        loss = train_step(&t, s);
+        if ((rc = train_step(&t, s, &loss, e)))
+            break;
         res->step_seconds += now_seconds() - t0;
         t.loss_hist[s] = loss;
         if (!isfinite(loss) || loss > DIVERGED * fmax(res->val_loss_init, 1.0)) {
@@ -426,11 +467,11 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
                          loss, s + 1, res->val_loss_init, kept);
         }
         int last = s + 1 == o->steps;
-        if (!rc && ((o->track_every > 0 && (s + 1) % o->track_every == 0) || last)) {
+        if (!rc && lead && ((o->track_every > 0 && (s + 1) % o->track_every == 0) || last)) {
             val = probe_loss(&t);
             rc = track(&t, s + 1, optim_lr(&o->opt, s), loss, val, res, e);
         }
-        int save = (o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || last;
+        int save = lead && ((o->ckpt_every > 0 && (s + 1) % o->ckpt_every == 0) || last);
         if (!rc && save && !(rc = save_checkpoint(&t, s + 1, e)))
             last_ckpt = s + 1;
         if (!rc && interrupt_requested())
@@ -443,7 +484,7 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
         }
     }
     progress_end(&pb);
-    if (!rc && start == o->steps)
+    if (!rc && lead && start == o->steps)
         rc = save_checkpoint(&t, start, e);
     if (!rc) {
         long span = (o->steps - start) / 10, from = o->steps - (span > 0 ? span : 1), cnt = 0;
@@ -451,7 +492,7 @@ int train_run(ns_model *m, const train_opts *o, train_result *res, ns_err *e)
         for (long s = from > start ? from : start; s < o->steps; s++, cnt++)
             sum += t.loss_hist[s];
         res->train_loss = cnt ? sum / cnt : NAN;
-        res->val_loss = probe_loss(&t);
+        res->val_loss = lead ? probe_loss(&t) : NAN;
         res->steps_done = o->steps;
         long rows = (long)t.B * t.T * (o->steps - start);
         res->tokens_per_second = res->step_seconds > 0 ? rows / res->step_seconds : NAN;

@@ -7,6 +7,7 @@
 #include "sim/model/model.h"
 #include "sim/train/optim.h"
 #include "sim/base/precision.h"
+#include "sim/base/dist.h"
 
 typedef struct {
     const char *data;       /* corpus spec (sim/corpus.h) */
@@ -23,6 +24,9 @@ typedef struct {
     uint64_t seed;
     int progress;           /* progress bar on a terminal */
     double threshold;       /* dead-direction threshold (0: per precision, as diagnose) */
+    const ns_dist *dist;    /* data-parallel (normsim-mpi): each rank the gradient of its share
+                               of the batch's sequences, summed in rank order; rank 0 alone
+                               tracks and checkpoints. NULL: one process */
 } train_opts;
 
 typedef struct {
