@@ -66,7 +66,8 @@ static void die(const char *what, const ns_err *e)
  *                      needs only cblas and norms/norm.h
  *   -DBENCH_PROFILE=2  also the ops of sim/model/ops.h and sim/model/attention.h (matmul_forward with
  *                      its bias, attention_forward with its mask and softmax,
- *                      activation_forward), also --wrap'ed: names today's signatures
+ *                      bias_activation_forward: the MLP's bias fused into its activation),
+ *                      also --wrap'ed: names today's signatures
  * The timed build (no BENCH_PROFILE) has none of this in its path. */
 enum { P_LINEAR, P_ATTN, P_ACT, P_NORM, P_N };
 static const char *prof_names[P_N] = {"linear", "attention", "activation", "norm"};
@@ -76,7 +77,15 @@ static struct {
     int ctx;   /* the P_ op being timed, -1 outside */
     int hd;    /* head dim: tells attention's dgemms from the linear layers' */
     double s[P_N], gemm_s[P_N], gemm_flops[P_N];
-} prof = {0, -1, 0, {0}, {0}, {0}};
+    /* dgemms called from inside the library's parallel regions (attention's heads, one
+     * single-threaded dgemm per thread): per thread, each thread's seconds divided by the
+     * region's threads, so their sum is the region's share of wall time */
+    double th_s[64][P_N], th_flops[64][P_N];
+} prof = {.ctx = -1};
+
+/* OpenMP's, from libgomp (linked): where a dgemm was called from */
+int omp_get_thread_num(void);
+int omp_get_num_threads(void);
 
 #ifndef BENCH_PROFILE
 #define BENCH_PROFILE 0
@@ -116,39 +125,72 @@ void __wrap_cblas_dgemm(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE ta, enum CBLAS_
     }
     double t0 = now();
     __real_cblas_dgemm(o, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    int k = prof.ctx >= 0 ? prof.ctx : (N == prof.hd || K == prof.hd) ? P_ATTN : P_LINEAR;
+    int k = (N == prof.hd || K == prof.hd) ? P_ATTN : prof.ctx >= 0 ? prof.ctx : P_LINEAR;
+    int nth = omp_get_num_threads(), tid = omp_get_thread_num();
+    if (nth > 1 && tid < 64) { /* inside a region: per thread, no shared += */
+        prof.th_s[tid][k] += (now() - t0) / nth;
+        prof.th_flops[tid][k] += 2.0 * M * (double)N * K;
+        return;
+    }
     prof.gemm_s[k] += now() - t0;
     prof.gemm_flops[k] += 2.0 * M * (double)N * K;
 }
 
+#if BENCH_PROFILE == 1
+/* level 1: route the model's norms through timed_norm_forward (table copied, model's
+ * pointer moved); the library calls it from its threads, so only thread 0 times */
 static void (*real_norm_forward)(const norm_cfg *, const double *, const double *, double *,
                                  double *, int);
 static void timed_norm_forward(const norm_cfg *c, const double *p, const double *x, double *y,
                                double *cache, int n)
 {
+    if (omp_get_num_threads() > 1) {
+        real_norm_forward(c, p, x, y, cache, n);
+        return;
+    }
     PROF_OP(P_NORM, real_norm_forward(c, p, x, y, cache, n));
 }
+#endif
 
-/* route the model's norms through timed_norm_forward (table copied, model's pointer moved) */
 static void prof_attach(ns_model *m)
 {
+#if BENCH_PROFILE == 1
     static norm_ops timed;
     timed = *m->norm;
     real_norm_forward = timed.forward;
     timed.forward = timed_norm_forward;
     m->norm = &timed;
+#endif
     prof.hd = m->cfg.d / m->cfg.heads;
+}
+
+/* the per-thread dgemm records merged into gemm_s, gemm_flops */
+static void prof_merge_threads(void)
+{
+    for (int t = 0; t < 64; t++)
+        for (int k = 0; k < P_N; k++) {
+            prof.gemm_s[k] += prof.th_s[t][k];
+            prof.gemm_flops[k] += prof.th_flops[t][k];
+        }
 }
 #else
 static void prof_attach(ns_model *m) { (void)m; }
+static void prof_merge_threads(void) {}
 #endif
 
 #if BENCH_PROFILE >= 2
+#include "norms/parallel.h"
 #include "sim/model/attention.h"
 #include "sim/model/ops.h"
+__typeof__(norm_forward_par) __real_norm_forward_par, __wrap_norm_forward_par;
+void __wrap_norm_forward_par(const norm_ops *ops, const norm_cfg *c, const double *p,
+                             const double *x, double *y, double *cache, int n)
+{
+    PROF_OP(P_NORM, __real_norm_forward_par(ops, c, p, x, y, cache, n));
+}
 __typeof__(matmul_forward) __real_matmul_forward, __wrap_matmul_forward;
 __typeof__(attention_forward) __real_attention_forward, __wrap_attention_forward;
-__typeof__(activation_forward) __real_activation_forward, __wrap_activation_forward;
+__typeof__(bias_activation_forward) __real_bias_activation_forward, __wrap_bias_activation_forward;
 
 void __wrap_matmul_forward(double *out, const double *in, const double *W, const double *b,
                            int n, int in_dim, int out_dim, double beta)
@@ -162,9 +204,10 @@ void __wrap_attention_forward(double *out, const double *qkv, double *probs, lon
     PROF_OP(P_ATTN, __real_attention_forward(out, qkv, probs, probs_head, s));
 }
 
-void __wrap_activation_forward(int kind, const double *pre, double *act, int n, int f)
+void __wrap_bias_activation_forward(int kind, double *pre, const double *b, double *act, int n,
+                                    int f)
 {
-    PROF_OP(P_ACT, __real_activation_forward(kind, pre, act, n, f));
+    PROF_OP(P_ACT, __real_bias_activation_forward(kind, pre, b, act, n, f));
 }
 #endif
 
@@ -312,6 +355,7 @@ static void report_breakdown(double forward_s)
 {
     if (!BENCH_PROFILE)
         return;
+    prof_merge_threads();
     double rest = forward_s;
     printf("profile_level=%d\n", BENCH_PROFILE);
     printf("time_forward_s=%.6f\n", forward_s);

@@ -41,7 +41,7 @@ prof_build() { # level, wrapped symbols
         -o build/bench_forward_prof "-Wl,--wrap=${2//,/,--wrap=}" $LIBS 2>"$OUT/profile_build.log"
 }
 if [ "$NPROF" -gt 0 ]; then
-    if ! prof_build 2 cblas_dgemm,matmul_forward,attention_forward,activation_forward &&
+    if ! prof_build 2 cblas_dgemm,matmul_forward,attention_forward,bias_activation_forward,norm_forward_par &&
        ! { echo "bench: note: profile level 2 does not build (ops moved?), see" \
                 "$OUT/profile_build.log; trying level 1" >&2; prof_build 1 cblas_dgemm; }; then
         echo "bench: note: no profiled build; no time breakdown" >&2

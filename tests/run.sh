@@ -45,6 +45,7 @@ run_suite train bash tests/cli/test_train.sh
 run_suite screen bash tests/screen/test_screen.sh
 run_suite demo bash tests/demo/test_demo.sh
 run_suite fisher bash tests/fisher/test_fisher.sh
+run_suite threads bash tests/threads/test_threads.sh
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else

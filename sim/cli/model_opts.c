@@ -31,8 +31,7 @@ static int parse_gamma(const char *s, void *dst, ns_err *e)
     return ns_fail(e, NS_EUSAGE, "--gamma expects ones, random or random:S, got '%s'", s);
 }
 
-/* --threads N: the thread count of normsim's loops and of OpenBLAS, from here on */
-static int take_threads(const char *s, void *dst, ns_err *e)
+int model_opts_parse_threads(const char *s, void *dst, ns_err *e)
 {
     int *n = dst, rc = parse_int(s, "--threads", 1, 1024, n, e);
     if (!rc)
@@ -63,7 +62,7 @@ int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
         ARG_C("--norm-plugin", o, take_plugin), ARG_U("--seed", &o->seed),
         ARG_C("--gamma", &o->gamma_spread, parse_gamma), ARG_I("--window", &o->window, 0, 65536),
         ARG_D("--perturb", &o->perturb, 0.0, 100.0), ARG_C("--precision", &o->prec, arg_parse_precision),
-        ARG_C("--threads", &o->threads, take_threads),
+        ARG_C("--threads", &o->threads, model_opts_parse_threads),
     };
     return arg_table(it, opts, ARG_N(opts), e);
 }

@@ -50,6 +50,9 @@ int model_opts_take(arg_iter *it, model_opts *o, ns_err *e);
 int model_opts_config(const model_opts *o, const char *norm, ns_config *cfg, ns_err *e);
 /* Build, init and (with --gamma random) randomise the gains of one model. */
 int model_opts_build(const model_opts *o, const char *norm, ns_model *m, ns_err *e);
+/* --threads N (an ARG_C parser, dst an int): sets the thread count of normsim's loops
+ * and of OpenBLAS from here on (sim/base/threads.h) */
+int model_opts_parse_threads(const char *s, void *dst, ns_err *e);
 /* "ones" or "random:<S>" */
 void model_opts_gamma_name(const model_opts *o, char *buf, size_t n);
 

@@ -6,6 +6,7 @@
 #include "sim/base/progress.h"
 #include "norms/registry.h"
 #include "sim/stats/spectrum.h"
+#include "sim/base/threads.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,19 +203,44 @@ static int stream_batches(const ns_model *m, const diag_opts *o, tap_covs *tc, l
     return rc;
 }
 
-/* sigma_min of the centred stream = sqrt(lambda_min(scatter)) */
-static int residual_sigmas(const tap_covs *tc, int layers, int d, double *A, double *w,
-                           double *sigma, ns_err *e)
+/* sigma_min of the centred stream = sqrt(lambda_min(scatter)), one tap */
+static int residual_sigma(const cov_acc *c, double *A, double *w, double *sigma, ns_err *e)
 {
-    for (int l = 0; l <= layers; l++) {
-        cov_matrix(&tc->cov[l], A);
-        int rc = sym_eigen(d, A, w, 0, e);
-        if (rc)
-            return rc;
-        double lam = w[0] > 0.0 ? w[0] : 0.0;
-        sigma[l] = sqrt(lam * (double)tc->cov[l].n);
+    cov_matrix(c, A);
+    int rc = sym_eigen(c->d, A, w, 0, e);
+    if (!rc)
+        *sigma = sqrt((w[0] > 0.0 ? w[0] : 0.0) * (double)c->n);
+    return rc;
+}
+
+/* The eigensolves of diag_run, each single-threaded, run side by side: job 0 the final
+ * tap's (with vectors, the longest: A_fin holds its matrix, eig_fin gets the values),
+ * jobs 1..L+1 the residual taps' sigma_min, each thread on its own scratch (A, w: nt of
+ * d x d and d). Each result is one eigensolve's, so the thread count changes no bit. */
+static int eigensolves(const tap_covs *tc, int layers, int d, double *A_fin, double *eig_fin,
+                       double *A, double *w, int nt, double *sigma, ns_err *e)
+{
+    const int jobs = layers + 2;
+    ns_err *errs = calloc((size_t)jobs, sizeof *errs);
+    if (!errs)
+        return ns_fail(e, NS_ERUN, "out of memory");
+    const int saved = nt > 1 ? ns_blas_serial_begin() : 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (int j = 0; j < jobs; j++) {
+        const size_t me = (size_t)ns_thread_id();
+        if (j == 0)
+            sym_eigen(d, A_fin, eig_fin, 1, &errs[0]);
+        else
+            residual_sigma(&tc->cov[j - 1], A + me * d * d, w + me * d, &sigma[j - 1], &errs[j]);
     }
-    return NS_OK;
+    if (nt > 1)
+        ns_blas_serial_end(saved);
+    int rc = NS_OK;
+    for (int j = 0; j < jobs && !rc; j++)
+        if (errs[j].code)
+            rc = ns_fail(e, errs[j].code, "%s", errs[j].msg);
+    free(errs);
+    return rc;
 }
 
 /* the predicted basis P (k x d) against the measured spectrum of C (V: its eigenvectors,
@@ -269,39 +295,82 @@ static void set_warning(diag_report *r)
                  r->dead, k);
 }
 
-int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, diag_report *r,
-                 ns_err *e)
+/* r's header for a measure of cov; r->eig allocated */
+static int measure_begin(const cov_acc *cov, int k, double threshold, diag_report *r, ns_err *e)
 {
-    const int d = cov->d;
-    r->d = d;
+    r->d = cov->d;
     r->tokens = cov->n;
     r->threshold = threshold;
     r->predicted_k = k;
-    if (!r->eig && !(r->eig = malloc(sizeof(double) * (size_t)d)))
+    if (!r->eig && !(r->eig = malloc(sizeof(double) * (size_t)cov->d)))
         return ns_fail(e, NS_ERUN, "out of memory");
-    double *C = malloc(sizeof(double) * (size_t)d * d), *A = malloc(sizeof(double) * (size_t)d * d);
-    int rc = C && A ? NS_OK : ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
-    if (!rc) {
-        cov_matrix(cov, C);
-        memcpy(A, C, sizeof(double) * (size_t)d * d);
-        rc = sym_eigen(d, A, r->eig, 1, e);
-    }
-    if (!rc) {
-        r->lam_min = r->eig[0];
-        r->lam_2 = d > 1 ? r->eig[1] : NAN;
-        r->lam_max = r->eig[d - 1];
-        r->dead = count_below(d, r->eig, threshold * r->lam_max);
-        r->cos = r->cos_ones = r->rayleigh_rel = NAN;
-        if (k > 0 && k <= d && r->lam_max > 0.0)
-            rc = match_predicted(r, C, A, P, k, e);
-        if (!r->bottom && !(r->bottom = malloc(sizeof(double) * (size_t)d)))
-            rc = ns_fail(e, NS_ERUN, "out of memory");
-        else
-            memcpy(r->bottom, A, sizeof(double) * (size_t)d); /* eigenvector of lambda_min */
-    }
+    return NS_OK;
+}
+
+/* the rest of a measure once C's eigenvalues are in r->eig and its vectors in A */
+static int measure_solved(const double *C, const double *A, const double *P, int k,
+                          diag_report *r, ns_err *e)
+{
+    const int d = r->d;
+    int rc = NS_OK;
+    r->lam_min = r->eig[0];
+    r->lam_2 = d > 1 ? r->eig[1] : NAN;
+    r->lam_max = r->eig[d - 1];
+    r->dead = count_below(d, r->eig, r->threshold * r->lam_max);
+    r->cos = r->cos_ones = r->rayleigh_rel = NAN;
+    if (k > 0 && k <= d && r->lam_max > 0.0)
+        rc = match_predicted(r, C, A, P, k, e);
+    if (!r->bottom && !(r->bottom = malloc(sizeof(double) * (size_t)d)))
+        rc = ns_fail(e, NS_ERUN, "out of memory");
+    else
+        memcpy(r->bottom, A, sizeof(double) * (size_t)d); /* eigenvector of lambda_min */
     r->verdict = k < 0 ? VERDICT_NO_PREDICTION
-                       : diag_verdict(k, r->rayleigh_rel, r->dead, threshold, r->tokens, d);
+                       : diag_verdict(k, r->rayleigh_rel, r->dead, r->threshold, r->tokens, d);
     set_warning(r);
+    return rc;
+}
+
+/* C = cov's matrix, A a copy (to be overwritten by the eigenvectors): malloc'd pair */
+static int measure_matrices(const cov_acc *cov, double **C, double **A, ns_err *e)
+{
+    const size_t dd = (size_t)cov->d * cov->d;
+    *C = malloc(sizeof(double) * dd);
+    *A = malloc(sizeof(double) * dd);
+    if (!*C || !*A)
+        return ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", cov->d, cov->d);
+    cov_matrix(cov, *C);
+    memcpy(*A, *C, sizeof(double) * dd);
+    return NS_OK;
+}
+
+int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, diag_report *r,
+                 ns_err *e)
+{
+    double *C = NULL, *A = NULL;
+    int rc = measure_begin(cov, k, threshold, r, e);
+    rc = rc ? rc : measure_matrices(cov, &C, &A, e);
+    rc = rc ? rc : sym_eigen(cov->d, A, r->eig, 1, e);
+    rc = rc ? rc : measure_solved(C, A, P, k, r, e);
+    free(C);
+    free(A);
+    return rc;
+}
+
+/* the measure of the final tap (job 0) and the residual sigmas, eigensolves side by side */
+static int measure_all(const tap_covs *tc, int L, const double *P, int k, double threshold,
+                       diag_report *r, ns_err *e)
+{
+    const int d = r->d, nt = ns_par_threads(1L << 30);
+    const cov_acc *fin = &tc->cov[L + 1];
+    double *C = NULL, *A = NULL;
+    double *As = malloc(sizeof(double) * (size_t)nt * d * d), *ws = malloc(sizeof(double) * (size_t)nt * d);
+    int rc = As && ws ? NS_OK : ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
+    rc = rc ? rc : measure_begin(fin, k, threshold, r, e);
+    rc = rc ? rc : measure_matrices(fin, &C, &A, e);
+    rc = rc ? rc : eigensolves(tc, L, d, A, r->eig, As, ws, nt, r->sigma_min, e);
+    rc = rc ? rc : measure_solved(C, A, P, k, r, e);
+    free(As);
+    free(ws);
     free(C);
     free(A);
     return rc;
@@ -319,26 +388,22 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
     if (rc)
         return rc;
     tc.also = o->also;
-    r->eig = malloc(sizeof(double) * (size_t)d);
     r->sigma_min = malloc(sizeof(double) * (size_t)(L + 1));
-    double *A = malloc(sizeof(double) * (size_t)d * d), *P = NULL;
+    double *P = NULL;
     int k = 0;
-    if (!r->eig || !r->sigma_min || !A)
-        rc = ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
+    if (!r->sigma_min)
+        rc = ns_fail(e, NS_ERUN, "out of memory");
     if (!rc)
         rc = stream_batches(m, o, &tc, &r->tokens, e);
     if (!rc)
-        rc = residual_sigmas(&tc, L, d, A, r->eig, r->sigma_min, e);
-    if (!rc)
         rc = (k = norm_kernel_basis(m->norm, &m->ncfg, m->norm_final, d, &P, e)) < 0 ? e->code : NS_OK;
     if (!rc)
-        rc = diag_measure(&tc.cov[L + 1], P, k, o->threshold, r, e);
+        rc = measure_all(&tc, L, P, k, o->threshold, r, e);
     if (!rc && k > 0) { /* keep the first predicted vector; P's other rows are not needed */
         r->predicted = P;
         P = NULL;
     }
     free(P);
-    free(A);
     tap_covs_free(&tc);
     if (rc)
         diag_report_free(r);

@@ -8,11 +8,32 @@
 #include <math.h>
 #include <string.h>
 
+/* Row-major C (M, N) = alpha op(A) op(B) + beta C, the same bits for any BLAS thread
+ * count: OpenBLAS splits M across its threads, and where a share is not a multiple of its
+ * kernel's rows an edge kernel rounds those rows differently (M = 1020 on 2 threads). So
+ * the first M0 = 64 floor(M / 64) rows go to threaded BLAS (even shares), the rest to
+ * one single-threaded call, whatever the count. */
+static void gemm_rows(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int M, int N, int K,
+                      double alpha, const double *A, int lda, const double *B, int ldb, double beta,
+                      double *C, int ldc)
+{
+    const int M0 = M / 64 * 64;
+    if (M0 > 0)
+        cblas_dgemm(CblasRowMajor, ta, tb, M0, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (M0 == M)
+        return;
+    const double *A1 = ta == CblasNoTrans ? A + (size_t)M0 * lda : A + M0;
+    int saved = ns_blas_serial_begin();
+    cblas_dgemm(CblasRowMajor, ta, tb, M - M0, N, K, alpha, A1, lda, B, ldb, beta,
+                C + (size_t)M0 * ldc, ldc);
+    ns_blas_serial_end(saved);
+}
+
 void matmul_forward(double *out, const double *in, const double *W, const double *b, int n,
                     int in_dim, int out_dim, double beta)
 {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out_dim, in_dim, 1.0, in, in_dim, W,
-                in_dim, beta, out, out_dim);
+    gemm_rows(CblasNoTrans, CblasTrans, n, out_dim, in_dim, 1.0, in, in_dim, W, in_dim, beta, out,
+              out_dim);
     if (b)
         bias_add(out, b, n, out_dim);
 }
@@ -47,11 +68,11 @@ void matmul_backward(double *din, double din_beta, double *dW, double *db, const
                      const double *in, const double *W, int n, int in_dim, int out_dim)
 {
     if (din)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in_dim, out_dim, 1.0, dout,
-                    out_dim, W, in_dim, din_beta, din, in_dim);
+        gemm_rows(CblasNoTrans, CblasNoTrans, n, in_dim, out_dim, 1.0, dout, out_dim, W, in_dim,
+                  din_beta, din, in_dim);
     if (dW)
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out_dim, in_dim, n, 1.0, dout, out_dim,
-                    in, in_dim, 1.0, dW, in_dim);
+        gemm_rows(CblasTrans, CblasNoTrans, out_dim, in_dim, n, 1.0, dout, out_dim, in, in_dim, 1.0,
+                  dW, in_dim);
     if (db)
         bias_grad(db, dout, n, out_dim);
 }
