@@ -5,7 +5,8 @@
  *   cov      the covariance accumulation of the taps the diagnostic reads (resid.0 ..
  *            resid.L, final.out): a second streaming pass whose sink feeds cov_add,
  *            timed inside the sink
- *   eig      the eigensolves of diag.c: L+1 eigenvalues-only, one with vectors
+ *   eig      the eigensolves of diag.c: L+1 eigenvalues-only, one with vectors, side by
+ *            side on the threads (ns_par_jobs), the matrices' assembly included
  *   dgemm    a reference cblas_dgemm (2048 x 3072 x 768), before the model exists and
  *            after it is freed, so it never adds to the peak RSS
  * Tokens stream as in diag.c: batches of B = 1024 / T full sequences, the ids drawn per
@@ -27,6 +28,7 @@
 #include "sim/model/forward.h"
 #include "sim/model/model.h"
 #include "sim/stats/spectrum.h"
+#include "sim/base/threads.h"
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -503,33 +505,48 @@ static double bench_cov_pass(const ns_model *m, ns_workspace *w, long tokens, ta
 
 /* ---------------------------------------------------------------- (c) eigensolves */
 
+/* as diag.c: the L+1 residual taps' eigenvalues and the final tap's with vectors, side by
+ * side through ns_par_jobs (each eigensolve single-threaded; job 0 the final one) */
+typedef struct {
+    const tap_covs *tc;
+    int d, L;
+    double *A, *w; /* per thread d x d, d */
+    double *A_fin, *w_fin;
+} eig_bench;
+
+static int eig_bench_job(void *ctx, int j, int thread, ns_err *e)
+{
+    const eig_bench *x = ctx;
+    const size_t d = (size_t)x->d;
+    if (j == 0)
+        return sym_eigen(x->d, x->A_fin, x->w_fin, 1, e);
+    double *A = x->A + (size_t)thread * d * d;
+    cov_matrix(&x->tc->cov[j - 1], A);
+    return sym_eigen(x->d, A, x->w + (size_t)thread * d, 0, e);
+}
+
 static void bench_eig(const ns_model *m, const tap_covs *tc)
 {
-    const int d = m->cfg.d, L = m->cfg.layers;
-    double *A = malloc(sizeof(double) * (size_t)d * d), *wv = malloc(sizeof(double) * (size_t)d);
+    const int d = m->cfg.d, L = m->cfg.layers, nt = ns_threads();
+    eig_bench x = {tc, d, L, malloc(sizeof(double) * (size_t)nt * d * d),
+                   malloc(sizeof(double) * (size_t)nt * d), malloc(sizeof(double) * (size_t)d * d),
+                   malloc(sizeof(double) * (size_t)d)};
     ns_err e = {0};
-    if (!A || !wv)
+    if (!x.A || !x.w || !x.A_fin || !x.w_fin)
         die("eigen scratch", NULL);
-    double vals = 0.0;
-    for (int l = 0; l <= L; l++) { /* as diag.c's residual sigmas: eigenvalues only */
-        cov_matrix(&tc->cov[l], A);
-        double t0 = now();
-        if (sym_eigen(d, A, wv, 0, &e))
-            die("sym_eigen", &e);
-        vals += now() - t0;
-    }
-    cov_matrix(&tc->cov[L + 1], A); /* as diag.c's final measure: with vectors */
+    cov_matrix(&tc->cov[L + 1], x.A_fin);
     double t0 = now();
-    if (sym_eigen(d, A, wv, 1, &e))
+    if (ns_par_jobs(L + 2, eig_bench_job, &x, &e))
         die("sym_eigen", &e);
-    double vecs = now() - t0;
-    printf("eig_s=%.6f\n", vals + vecs);
-    printf("eig_values_only_s=%.6f\n", vals);
-    printf("eig_values_only_n=%d\n", L + 1);
-    printf("eig_vectors_s=%.6f\n", vecs);
-    printf("final_lam_min_rel=%.3e\n", wv[0] / wv[d - 1]); /* LayerNorm: ~0, a sanity check */
-    free(A);
-    free(wv);
+    double secs = now() - t0;
+    printf("eig_s=%.6f\n", secs);
+    printf("eig_n=%d\n", L + 2);
+    printf("eig_threads=%d\n", nt);
+    printf("final_lam_min_rel=%.3e\n", x.w_fin[0] / x.w_fin[d - 1]); /* LayerNorm: ~0, a sanity check */
+    free(x.A);
+    free(x.w);
+    free(x.A_fin);
+    free(x.w_fin);
 }
 
 /* ---------------------------------------------------------------- (d) dgemm */

@@ -18,6 +18,10 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-/usr/bin/python3}
 CC=${CC:-cc}
+# OpenMP's idle threads sleep between parallel regions (libgomp's default spins them, and
+# a spinning thread takes the core another thread needs: on a loaded 2-core machine a
+# 2-thread training run went 2-3x slower that way). Both normsim and PyTorch see it.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 N=${BENCH_TOKENS:-8192}
 NBIG=${BENCH_TOKENS_BIG:-65536}
 NPROF=${BENCH_PROFILE_TOKENS:-2048}
@@ -72,3 +76,8 @@ step "done"
 # training speed, gpt2 d128 L4 seq128, against PyTorch in the same run
 step "training: normsim and PyTorch"
 NORMSIM="$PWD/build/normsim" PYTHON="$PY" bash bench/bench_train.sh | tee "$OUT/train.txt"
+
+# thread scaling: 1 vs all threads for the forward, a training step and diagnose --acts
+step "thread scaling"
+NORMSIM="$PWD/build/normsim" PYTHON="$PY" bash bench/bench_threads.sh | tee "$OUT/threads.txt"
+step "done"

@@ -11,6 +11,7 @@
  *     token order, then merges the blocks in block order. */
 #ifndef NS_THREADS_H
 #define NS_THREADS_H
+#include "sim/base/err.h"
 
 /* rows per block of a reduction across tokens: fixed, never the thread count */
 #define NS_BLOCK_ROWS 64
@@ -30,6 +31,13 @@ int ns_thread_id(void);
  * count to restore) */
 int ns_blas_serial_begin(void);
 void ns_blas_serial_end(int saved);
+
+/* Jobs 0..n-1 of fn on ns_threads() threads (handed out in order, one at a time), BLAS
+ * single-threaded meanwhile: for independent BLAS/LAPACK work (eigensolves side by side).
+ * fn gets its job and thread index (< the ns_threads() read before the call: per-thread
+ * scratch) and its own ns_err; returns the first failing job's status, e set from it. */
+int ns_par_jobs(int n, int (*fn)(void *ctx, int job, int thread, ns_err *e), void *ctx,
+                ns_err *e);
 
 /* blocks of NS_BLOCK_ROWS rows covering n rows */
 static inline int ns_blocks(int n) { return (n + NS_BLOCK_ROWS - 1) / NS_BLOCK_ROWS; }

@@ -213,34 +213,23 @@ static int residual_sigma(const cov_acc *c, double *A, double *w, double *sigma,
     return rc;
 }
 
-/* The eigensolves of diag_run, each single-threaded, run side by side: job 0 the final
- * tap's (with vectors, the longest: A_fin holds its matrix, eig_fin gets the values),
- * jobs 1..L+1 the residual taps' sigma_min, each thread on its own scratch (A, w: nt of
- * d x d and d). Each result is one eigensolve's, so the thread count changes no bit. */
-static int eigensolves(const tap_covs *tc, int layers, int d, double *A_fin, double *eig_fin,
-                       double *A, double *w, int nt, double *sigma, ns_err *e)
+/* The eigensolves of diag_run side by side (ns_par_jobs): job 0 the final tap's (with
+ * vectors, the longest: A_fin holds its matrix, eig_fin gets the values), jobs 1..L+1 the
+ * residual taps' sigma_min, each thread on its own scratch (A, w: one d x d and one d per
+ * thread). Each result is one single-threaded eigensolve's: no bit depends on the count. */
+typedef struct {
+    const tap_covs *tc;
+    int d;
+    double *A_fin, *eig_fin, *A, *w, *sigma;
+} eig_jobs;
+
+static int eig_job(void *ctx, int j, int thread, ns_err *e)
 {
-    const int jobs = layers + 2;
-    ns_err *errs = calloc((size_t)jobs, sizeof *errs);
-    if (!errs)
-        return ns_fail(e, NS_ERUN, "out of memory");
-    const int saved = nt > 1 ? ns_blas_serial_begin() : 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (int j = 0; j < jobs; j++) {
-        const size_t me = (size_t)ns_thread_id();
-        if (j == 0)
-            sym_eigen(d, A_fin, eig_fin, 1, &errs[0]);
-        else
-            residual_sigma(&tc->cov[j - 1], A + me * d * d, w + me * d, &sigma[j - 1], &errs[j]);
-    }
-    if (nt > 1)
-        ns_blas_serial_end(saved);
-    int rc = NS_OK;
-    for (int j = 0; j < jobs && !rc; j++)
-        if (errs[j].code)
-            rc = ns_fail(e, errs[j].code, "%s", errs[j].msg);
-    free(errs);
-    return rc;
+    const eig_jobs *x = ctx;
+    const size_t d = (size_t)x->d, me = (size_t)thread;
+    if (j == 0)
+        return sym_eigen(x->d, x->A_fin, x->eig_fin, 1, e);
+    return residual_sigma(&x->tc->cov[j - 1], x->A + me * d * d, x->w + me * d, &x->sigma[j - 1], e);
 }
 
 /* the predicted basis P (k x d) against the measured spectrum of C (V: its eigenvectors,
@@ -360,19 +349,21 @@ int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, d
 static int measure_all(const tap_covs *tc, int L, const double *P, int k, double threshold,
                        diag_report *r, ns_err *e)
 {
-    const int d = r->d, nt = ns_par_threads(1L << 30);
+    const int d = r->d, nt = ns_threads();
     const cov_acc *fin = &tc->cov[L + 1];
-    double *C = NULL, *A = NULL;
-    double *As = malloc(sizeof(double) * (size_t)nt * d * d), *ws = malloc(sizeof(double) * (size_t)nt * d);
-    int rc = As && ws ? NS_OK : ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
+    eig_jobs x = {tc, d, NULL, NULL, malloc(sizeof(double) * (size_t)nt * d * d),
+                  malloc(sizeof(double) * (size_t)nt * d), r->sigma_min};
+    double *C = NULL;
+    int rc = x.A && x.w ? NS_OK : ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
     rc = rc ? rc : measure_begin(fin, k, threshold, r, e);
-    rc = rc ? rc : measure_matrices(fin, &C, &A, e);
-    rc = rc ? rc : eigensolves(tc, L, d, A, r->eig, As, ws, nt, r->sigma_min, e);
-    rc = rc ? rc : measure_solved(C, A, P, k, r, e);
-    free(As);
-    free(ws);
+    rc = rc ? rc : measure_matrices(fin, &C, &x.A_fin, e);
+    x.eig_fin = r->eig;
+    rc = rc ? rc : ns_par_jobs(L + 2, eig_job, &x, e);
+    rc = rc ? rc : measure_solved(C, x.A_fin, P, k, r, e);
+    free(x.A);
+    free(x.w);
     free(C);
-    free(A);
+    free(x.A_fin);
     return rc;
 }
 

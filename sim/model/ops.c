@@ -8,24 +8,28 @@
 #include <math.h>
 #include <string.h>
 
-/* Row-major C (M, N) = alpha op(A) op(B) + beta C, the same bits for any BLAS thread
- * count: OpenBLAS splits M across its threads, and where a share is not a multiple of its
- * kernel's rows an edge kernel rounds those rows differently (M = 1020 on 2 threads). So
- * the first M0 = 64 floor(M / 64) rows go to threaded BLAS (even shares), the rest to
- * one single-threaded call, whatever the count. */
+/* Row-major C (M, N) = alpha op(A) op(B) + beta C on ns_threads() threads, one
+ * single-threaded dgemm each on a share of the rows of C cut at multiples of 64. One
+ * thread pool (OpenMP's) then runs every op, dgemms included, so OpenBLAS's own threads
+ * never wait beside ours; and the bits do not depend on the count: a dgemm's rows come
+ * out the same whether cut at a multiple of 64 or not (its kernels tile rows in 4s and
+ * 8s), unlike OpenBLAS's own even split (M = 1020 on 2 threads rounds differently). */
 static void gemm_rows(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int M, int N, int K,
                       double alpha, const double *A, int lda, const double *B, int ldb, double beta,
                       double *C, int ldc)
 {
-    const int M0 = M / 64 * 64;
-    if (M0 > 0)
-        cblas_dgemm(CblasRowMajor, ta, tb, M0, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    if (M0 == M)
-        return;
-    const double *A1 = ta == CblasNoTrans ? A + (size_t)M0 * lda : A + M0;
-    int saved = ns_blas_serial_begin();
-    cblas_dgemm(CblasRowMajor, ta, tb, M - M0, N, K, alpha, A1, lda, B, ldb, beta,
-                C + (size_t)M0 * ldc, ldc);
+    const int chunks = (M + 63) / 64, want = ns_par_threads(2L * M * N * K / 64);
+    const int nt = want < chunks ? want : chunks > 0 ? chunks : 1;
+    const int saved = ns_blas_serial_begin();
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int t = 0; t < nt; t++) {
+        const int r0 = (int)((long)chunks * t / nt) * 64, r1e = (int)((long)chunks * (t + 1) / nt) * 64;
+        const int r1 = r1e < M ? r1e : M;
+        const double *At = ta == CblasNoTrans ? A + (size_t)r0 * lda : A + r0;
+        if (r1 > r0)
+            cblas_dgemm(CblasRowMajor, ta, tb, r1 - r0, N, K, alpha, At, lda, B, ldb, beta,
+                        C + (size_t)r0 * ldc, ldc);
+    }
     ns_blas_serial_end(saved);
 }
 
