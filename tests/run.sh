@@ -6,6 +6,8 @@
 set -u
 cd "$(dirname "$0")/.."
 export PYTHON=${PYTHON:-/usr/bin/python3}
+# OpenMP's idle threads sleep, not spin: the suites share a loaded machine (docs/cli.md --threads)
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 total_pass=0 total_fail=0
 
 # run_suite NAME CMD...: run, show its output, add its counts
