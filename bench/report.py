@@ -88,7 +88,7 @@ def main():
     fr = num(S, "forward_frac_dgemm")
     st = "" if fr is None else ("PASS" if fr >= FRAC_MIN else "WARN")
     row(sec, f"forward / dgemm, median over batches (aim >= {FRAC_MIN})", n, fr,
-        num(T, "forward_frac_dgemm"), st + (" (< %.1f)" % FRAC_MIN if st == "WARN" else ""))
+        num(T, "forward_frac_dgemm"), st + (" (< %g)" % FRAC_MIN if st == "WARN" else ""))
     row(sec, f"forward / dgemm {S.get('dgemm_shape', '')} standalone (better of before/after)", n,
         num(S, "forward_frac_dgemm_standalone"), num(T, "forward_frac_dgemm_standalone"))
     row(sec, f"dgemm {S.get('dgemm_shape', '')} standalone before, GFLOP/s (same-load check)", n,
