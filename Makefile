@@ -1,14 +1,15 @@
 # normsim - the one entry point: deps, all, test, run, bench, clean.
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fPIC
+# -fopenmp: the loops over tokens (sim/base/threads.h); libgomp is linked by name (-lgomp)
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fPIC -fopenmp
 # includes are rooted at the checkout ("sim/stats/cov.h"); headers tracked by the compiler
 CPPFLAGS += -I. -MMD -MP
-LDLIBS   = -llapacke -lopenblas -lcjson -lz -lm -ldl
+LDLIBS   = -llapacke -lopenblas -lcjson -lz -lm -ldl -lgomp
 PYTHON  ?= /usr/bin/python3
 
 # Debian packages: build (BLAS, LAPACKE, cJSON), plots (gnuplot), tests (PyTorch, NumPy).
-DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn fortunes clang libclang-rt-14-dev libopenmpi-dev openmpi-bin
+DEPS = gcc make libopenblas-dev liblapacke-dev libcjson-dev zlib1g-dev gnuplot-nox python3-torch python3-numpy python3-sklearn fortunes clang libclang-rt-14-dev libopenmpi-dev openmpi-bin libgomp1
 
 # the library: the registry and every subsystem folder of sim/ (sim/<subsystem>/*.c) but
 # the command line, which is only in the binary

@@ -5,7 +5,8 @@
  *   cov      the covariance accumulation of the taps the diagnostic reads (resid.0 ..
  *            resid.L, final.out): a second streaming pass whose sink feeds cov_add,
  *            timed inside the sink
- *   eig      the eigensolves of diag.c: L+1 eigenvalues-only, one with vectors
+ *   eig      the eigensolves of diag.c: L+1 eigenvalues-only, one with vectors, side by
+ *            side on the threads (ns_par_jobs), the matrices' assembly included
  *   dgemm    a reference cblas_dgemm (2048 x 3072 x 768), before the model exists and
  *            after it is freed, so it never adds to the peak RSS
  * Tokens stream as in diag.c: batches of B = 1024 / T full sequences, the ids drawn per
@@ -27,6 +28,7 @@
 #include "sim/model/forward.h"
 #include "sim/model/model.h"
 #include "sim/stats/spectrum.h"
+#include "sim/base/threads.h"
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -56,117 +58,7 @@ static void die(const char *what, const ns_err *e)
     exit(1);
 }
 
-/* ---------------------------------------------------------------- profile */
-
-/* Where the forward's time goes, measured by wrapping calls the library makes, so nothing
- * of forward.c is copied here. Two levels, for a library whose internals move:
- *   -DBENCH_PROFILE=1  every cblas_dgemm (linked with -Wl,--wrap=cblas_dgemm), classed by
- *                      shape (attention's have the head dim as N or K), and the norms,
- *                      through a copy of the model's norm table with a timing forward:
- *                      needs only cblas and norms/norm.h
- *   -DBENCH_PROFILE=2  also the ops of sim/model/ops.h and sim/model/attention.h (matmul_forward with
- *                      its bias, attention_forward with its mask and softmax,
- *                      activation_forward), also --wrap'ed: names today's signatures
- * The timed build (no BENCH_PROFILE) has none of this in its path. */
-enum { P_LINEAR, P_ATTN, P_ACT, P_NORM, P_N };
-static const char *prof_names[P_N] = {"linear", "attention", "activation", "norm"};
-
-static struct {
-    int armed; /* inside a profiled forward */
-    int ctx;   /* the P_ op being timed, -1 outside */
-    int hd;    /* head dim: tells attention's dgemms from the linear layers' */
-    double s[P_N], gemm_s[P_N], gemm_flops[P_N];
-} prof = {0, -1, 0, {0}, {0}, {0}};
-
-#ifndef BENCH_PROFILE
-#define BENCH_PROFILE 0
-#endif
-
-#if BENCH_PROFILE >= 1
-/* time the statement as op k; dgemms inside it are charged to k */
-#define PROF_OP(k, call)                                                                        \
-    do {                                                                                        \
-        if (!prof.armed || prof.ctx >= 0) {                                                     \
-            call;                                                                               \
-            break;                                                                              \
-        }                                                                                       \
-        prof.ctx = (k);                                                                         \
-        double t0_ = now();                                                                     \
-        call;                                                                                   \
-        prof.s[k] += now() - t0_;                                                               \
-        prof.ctx = -1;                                                                          \
-    } while (0)
-
-void __real_cblas_dgemm(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint,
-                        blasint, blasint, double, const double *, blasint, const double *,
-                        blasint, double, double *, blasint);
-void __wrap_cblas_dgemm(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb,
-                        blasint M, blasint N, blasint K, double alpha, const double *A,
-                        blasint lda, const double *B, blasint ldb, double beta, double *C,
-                        blasint ldc);
-
-void __wrap_cblas_dgemm(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb,
-                        blasint M, blasint N, blasint K, double alpha, const double *A,
-                        blasint lda, const double *B, blasint ldb, double beta, double *C,
-                        blasint ldc)
-{
-    if (!prof.armed) {
-        __real_cblas_dgemm(o, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
-    double t0 = now();
-    __real_cblas_dgemm(o, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    int k = prof.ctx >= 0 ? prof.ctx : (N == prof.hd || K == prof.hd) ? P_ATTN : P_LINEAR;
-    prof.gemm_s[k] += now() - t0;
-    prof.gemm_flops[k] += 2.0 * M * (double)N * K;
-}
-
-static void (*real_norm_forward)(const norm_cfg *, const double *, const double *, double *,
-                                 double *, int);
-static void timed_norm_forward(const norm_cfg *c, const double *p, const double *x, double *y,
-                               double *cache, int n)
-{
-    PROF_OP(P_NORM, real_norm_forward(c, p, x, y, cache, n));
-}
-
-/* route the model's norms through timed_norm_forward (table copied, model's pointer moved) */
-static void prof_attach(ns_model *m)
-{
-    static norm_ops timed;
-    timed = *m->norm;
-    real_norm_forward = timed.forward;
-    timed.forward = timed_norm_forward;
-    m->norm = &timed;
-    prof.hd = m->cfg.d / m->cfg.heads;
-}
-#else
-static void prof_attach(ns_model *m) { (void)m; }
-#endif
-
-#if BENCH_PROFILE >= 2
-#include "sim/model/attention.h"
-#include "sim/model/ops.h"
-__typeof__(matmul_forward) __real_matmul_forward, __wrap_matmul_forward;
-__typeof__(attention_forward) __real_attention_forward, __wrap_attention_forward;
-__typeof__(activation_forward) __real_activation_forward, __wrap_activation_forward;
-
-void __wrap_matmul_forward(double *out, const double *in, const double *W, const double *b,
-                           int n, int in_dim, int out_dim, double beta)
-{
-    PROF_OP(P_LINEAR, __real_matmul_forward(out, in, W, b, n, in_dim, out_dim, beta));
-}
-
-void __wrap_attention_forward(double *out, const double *qkv, double *probs, long probs_head,
-                              const attn_spec *s)
-{
-    PROF_OP(P_ATTN, __real_attention_forward(out, qkv, probs, probs_head, s));
-}
-
-void __wrap_activation_forward(int kind, const double *pre, double *act, int n, int f)
-{
-    PROF_OP(P_ACT, __real_activation_forward(kind, pre, act, n, f));
-}
-#endif
+#include "bench/bench_profile.h" /* the profiled build's wrappers (BENCH_PROFILE) */
 
 /* ---------------------------------------------------------------- FLOP count */
 
@@ -312,6 +204,7 @@ static void report_breakdown(double forward_s)
 {
     if (!BENCH_PROFILE)
         return;
+    prof_merge_threads();
     double rest = forward_s;
     printf("profile_level=%d\n", BENCH_PROFILE);
     printf("time_forward_s=%.6f\n", forward_s);
@@ -459,33 +352,48 @@ static double bench_cov_pass(const ns_model *m, ns_workspace *w, long tokens, ta
 
 /* ---------------------------------------------------------------- (c) eigensolves */
 
+/* as diag.c: the L+1 residual taps' eigenvalues and the final tap's with vectors, side by
+ * side through ns_par_jobs (each eigensolve single-threaded; job 0 the final one) */
+typedef struct {
+    const tap_covs *tc;
+    int d, L;
+    double *A, *w; /* per thread d x d, d */
+    double *A_fin, *w_fin;
+} eig_bench;
+
+static int eig_bench_job(void *ctx, int j, int thread, ns_err *e)
+{
+    const eig_bench *x = ctx;
+    const size_t d = (size_t)x->d;
+    if (j == 0)
+        return sym_eigen(x->d, x->A_fin, x->w_fin, 1, e);
+    double *A = x->A + (size_t)thread * d * d;
+    cov_matrix(&x->tc->cov[j - 1], A);
+    return sym_eigen(x->d, A, x->w + (size_t)thread * d, 0, e);
+}
+
 static void bench_eig(const ns_model *m, const tap_covs *tc)
 {
-    const int d = m->cfg.d, L = m->cfg.layers;
-    double *A = malloc(sizeof(double) * (size_t)d * d), *wv = malloc(sizeof(double) * (size_t)d);
+    const int d = m->cfg.d, L = m->cfg.layers, nt = ns_threads();
+    eig_bench x = {tc, d, L, malloc(sizeof(double) * (size_t)nt * d * d),
+                   malloc(sizeof(double) * (size_t)nt * d), malloc(sizeof(double) * (size_t)d * d),
+                   malloc(sizeof(double) * (size_t)d)};
     ns_err e = {0};
-    if (!A || !wv)
+    if (!x.A || !x.w || !x.A_fin || !x.w_fin)
         die("eigen scratch", NULL);
-    double vals = 0.0;
-    for (int l = 0; l <= L; l++) { /* as diag.c's residual sigmas: eigenvalues only */
-        cov_matrix(&tc->cov[l], A);
-        double t0 = now();
-        if (sym_eigen(d, A, wv, 0, &e))
-            die("sym_eigen", &e);
-        vals += now() - t0;
-    }
-    cov_matrix(&tc->cov[L + 1], A); /* as diag.c's final measure: with vectors */
+    cov_matrix(&tc->cov[L + 1], x.A_fin);
     double t0 = now();
-    if (sym_eigen(d, A, wv, 1, &e))
+    if (ns_par_jobs(L + 2, eig_bench_job, &x, &e))
         die("sym_eigen", &e);
-    double vecs = now() - t0;
-    printf("eig_s=%.6f\n", vals + vecs);
-    printf("eig_values_only_s=%.6f\n", vals);
-    printf("eig_values_only_n=%d\n", L + 1);
-    printf("eig_vectors_s=%.6f\n", vecs);
-    printf("final_lam_min_rel=%.3e\n", wv[0] / wv[d - 1]); /* LayerNorm: ~0, a sanity check */
-    free(A);
-    free(wv);
+    double secs = now() - t0;
+    printf("eig_s=%.6f\n", secs);
+    printf("eig_n=%d\n", L + 2);
+    printf("eig_threads=%d\n", nt);
+    printf("final_lam_min_rel=%.3e\n", x.w_fin[0] / x.w_fin[d - 1]); /* LayerNorm: ~0, a sanity check */
+    free(x.A);
+    free(x.w);
+    free(x.A_fin);
+    free(x.w_fin);
 }
 
 /* ---------------------------------------------------------------- (d) dgemm */

@@ -18,6 +18,10 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-/usr/bin/python3}
 CC=${CC:-cc}
+# OpenMP's idle threads sleep between parallel regions (libgomp's default spins them, and
+# a spinning thread takes the core another thread needs: on a loaded 2-core machine a
+# 2-thread training run went 2-3x slower that way). Both normsim and PyTorch see it.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 N=${BENCH_TOKENS:-8192}
 NBIG=${BENCH_TOKENS_BIG:-65536}
 NPROF=${BENCH_PROFILE_TOKENS:-2048}
@@ -41,7 +45,7 @@ prof_build() { # level, wrapped symbols
         -o build/bench_forward_prof "-Wl,--wrap=${2//,/,--wrap=}" $LIBS 2>"$OUT/profile_build.log"
 }
 if [ "$NPROF" -gt 0 ]; then
-    if ! prof_build 2 cblas_dgemm,matmul_forward,attention_forward,activation_forward &&
+    if ! prof_build 2 cblas_dgemm,matmul_forward,attention_forward,bias_activation_forward,norm_forward_par &&
        ! { echo "bench: note: profile level 2 does not build (ops moved?), see" \
                 "$OUT/profile_build.log; trying level 1" >&2; prof_build 1 cblas_dgemm; }; then
         echo "bench: note: no profiled build; no time breakdown" >&2
@@ -72,3 +76,8 @@ step "done"
 # training speed, gpt2 d128 L4 seq128, against PyTorch in the same run
 step "training: normsim and PyTorch"
 NORMSIM="$PWD/build/normsim" PYTHON="$PY" bash bench/bench_train.sh | tee "$OUT/train.txt"
+
+# thread scaling: 1 vs all threads for the forward, a training step and diagnose --acts
+step "thread scaling"
+NORMSIM="$PWD/build/normsim" PYTHON="$PY" bash bench/bench_threads.sh | tee "$OUT/threads.txt"
+step "done"

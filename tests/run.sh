@@ -6,6 +6,8 @@
 set -u
 cd "$(dirname "$0")/.."
 export PYTHON=${PYTHON:-/usr/bin/python3}
+# OpenMP's idle threads sleep, not spin: the suites share a loaded machine (docs/cli.md --threads)
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 total_pass=0 total_fail=0
 
 # run_suite NAME CMD...: run, show its output, add its counts
@@ -55,6 +57,7 @@ run_suite hf_export env PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/io/test_hf_exp
 run_suite oracle_hf env PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/oracle/oracle_hf.py
 run_suite sweep bash tests/sweep/test_sweep.sh
 run_suite mpi bash tests/mpi/test_mpi.sh
+run_suite threads bash tests/threads/test_threads.sh
 if [ -f tests/oracle/run.sh ]; then
     run_suite oracle bash tests/oracle/run.sh
 else

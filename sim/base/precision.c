@@ -1,7 +1,8 @@
 /* precision.c - round doubles to f32 / bf16 / f16 by integer arithmetic on the IEEE-754
  * binary64 representation: one rounding, ties to even, the target's subnormals and
- * overflow, independent of the FPU rounding mode. */
+ * overflow, independent of the FPU rounding mode. Each value alone: threaded freely. */
 #include "sim/base/precision.h"
+#include "sim/base/threads.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -76,6 +77,7 @@ static inline uint64_t round_bits(uint64_t u, int p, int emin, int emax)
 
 /* x_i := round_p(x_i); one loop per format so its constants fold into round_bits. */
 #define ROUND_LOOP(F)                                                            \
+    NS_PAR_FOR(4 * n)                                                            \
     for (long i = 0; i < n; i++) {                                               \
         uint64_t u;                                                              \
         memcpy(&u, &x[i], sizeof u);                                             \

@@ -5,6 +5,7 @@
 #include "sim/cli/commands.h"
 #include "sim/base/out_path.h"
 #include "sim/cli/args.h"
+#include "sim/cli/model_opts.h"
 #include "sim/checkpoint/checkpoint.h"
 #include "sim/stats/cov.h"
 #include "sim/diag/diag.h"
@@ -35,7 +36,8 @@ const char diagnose_acts_help[] =
     "                       layernorm-nobias; with a CHECKPOINT gamma: as `inspect` classifies it)\n"
     "  --final NAME, --config FILE, --no-config   as for `inspect` (CHECKPOINT gamma)\n"
     "  --write-bottom FILE  save the measured bottom eigenvector as .npy (float64, (d,))\n"
-    "  --threshold T, --format F   as above; the default threshold follows the file's dtype\n";
+    "  --threshold T, --format F, --threads N   as above; the default threshold follows the\n"
+    "                       file's dtype\n";
 
 typedef struct {
     const char *acts, *gamma, *beta, *kind, *final, *config, *write_bottom;
@@ -308,8 +310,9 @@ static int parse(int argc, char **argv, acts_opts *o, ns_err *e)
 {
     memset(o, 0, sizeof *o);
     o->format = FORMAT_TABLE;
+    int threads = 0;
     const arg_spec opts[] = {
-        ARG_S("--acts", &o->acts), ARG_S("--gamma", &o->gamma), ARG_S("--beta", &o->beta),
+        ARG_C("--threads", &threads, model_opts_parse_threads), ARG_S("--acts", &o->acts), ARG_S("--gamma", &o->gamma), ARG_S("--beta", &o->beta),
         ARG_S("--norm", &o->kind), ARG_S("--final", &o->final), ARG_S("--config", &o->config),
         ARG_S("--write-bottom", &o->write_bottom), ARG_F("--no-config", &o->no_config),
         ARG_D("--threshold", &o->threshold, 1e-300, 1.0),

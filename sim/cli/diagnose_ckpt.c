@@ -5,6 +5,7 @@
 #include "sim/cli/commands.h"
 #include "sim/base/out_path.h"
 #include "sim/cli/args.h"
+#include "sim/cli/model_opts.h"
 #include "sim/checkpoint/checkpoint.h"
 #include "sim/data/inputs.h"
 #include "sim/data/token_ids.h"
@@ -33,7 +34,7 @@ const char diagnose_ckpt_help[] =
     "  --input FILE         token ids (.npy, integers, (B, T) with T <= seq, or (T,)) instead of\n"
     "                       --tokens/--data\n"
     "  --dump-acts FILE     also save the post-final-norm rows (tap final.out) as .npy float64\n"
-    "  --precision, --tokens, --data, --seed, --threshold, --format   as above\n";
+    "  --precision, --tokens, --data, --seed, --threshold, --format, --threads   as above\n";
 
 typedef struct {
     const char *checkpoint, *arch, *config, *input, *dump, *data;
@@ -51,7 +52,9 @@ static int parse(int argc, char **argv, ckpt_diag_opts *o, ns_err *e)
     o->tokens = 4096;
     o->seed = 1;
     o->format = FORMAT_TABLE;
+    int threads = 0;
     const arg_spec opts[] = {
+        ARG_C("--threads", &threads, model_opts_parse_threads),
         ARG_S("--checkpoint", &o->checkpoint), ARG_S("--arch", &o->arch),
         ARG_S("--config", &o->config), ARG_S("--input", &o->input),
         ARG_S("--dump-acts", &o->dump), ARG_S("--data", &o->data),

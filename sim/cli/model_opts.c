@@ -1,6 +1,7 @@
 /* model_opts.c - shared model options: parse, then build a model from them. */
 #include "sim/cli/model_opts.h"
 #include "norms/plugin.h"
+#include "sim/base/threads.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,14 @@ static int parse_gamma(const char *s, void *dst, ns_err *e)
     if (strncmp(s, "random:", 7) == 0)
         return parse_double(s + 7, "--gamma random:S", 1e-6, 10.0, spread, e);
     return ns_fail(e, NS_EUSAGE, "--gamma expects ones, random or random:S, got '%s'", s);
+}
+
+int model_opts_parse_threads(const char *s, void *dst, ns_err *e)
+{
+    int *n = dst, rc = parse_int(s, "--threads", 1, 1024, n, e);
+    if (!rc)
+        ns_threads_set(*n);
+    return rc;
 }
 
 /* load and register a plugin scheme; it becomes the norm unless --norm is given */
@@ -65,6 +74,7 @@ int model_opts_take(arg_iter *it, model_opts *o, ns_err *e)
         ARG_C("--norm-plugin", o, take_plugin), ARG_U("--seed", &o->seed),
         ARG_C("--gamma", &o->gamma_spread, parse_gamma), ARG_I("--window", &o->window, 0, 65536),
         ARG_C("--perturb", &o->perturb, parse_perturb), ARG_C("--precision", &o->prec, arg_parse_precision),
+        ARG_C("--threads", &o->threads, model_opts_parse_threads),
     };
     return arg_table(it, opts, ARG_N(opts), e);
 }

@@ -15,6 +15,7 @@ typedef struct {
     double gamma_spread; /* 0: g = 1 (ones); > 0: g = exp(spread N(0,1)) */
     double perturb;      /* > 0: every parameter += perturb N(0,1) */
     precision prec;      /* storage precision of activations */
+    int threads;         /* --threads (0: OpenBLAS's, i.e. OPENBLAS_NUM_THREADS or all cores) */
 } model_opts;
 
 #define MODEL_OPTS_HELP \
@@ -38,7 +39,9 @@ typedef struct {
     "  --seed N             seed of the weights and data streams (default 1)\n" \
     "  --gamma ones|random[:S]  norm gains: as initialised (1) or exp(S N(0,1)), S default 1\n" \
     "  --perturb S          add S N(0,1) to every parameter (biases included): a generic\n" \
-    "                       non-init state\n"
+    "                       non-init state\n" \
+    "  --threads N          threads of every loop and of OpenBLAS (default: OPENBLAS_NUM_THREADS,\n" \
+    "                       else every core); results do not depend on it\n"
 
 void model_opts_default(model_opts *o);
 /* 1 if it->argv[it->i] was one of these options (consumed), 0 if not, -1 on error */
@@ -47,6 +50,9 @@ int model_opts_take(arg_iter *it, model_opts *o, ns_err *e);
 int model_opts_config(const model_opts *o, const char *norm, ns_config *cfg, ns_err *e);
 /* Build, init and (with --gamma random) randomise the gains of one model. */
 int model_opts_build(const model_opts *o, const char *norm, ns_model *m, ns_err *e);
+/* --threads N (an ARG_C parser, dst an int): sets the thread count of normsim's loops
+ * and of OpenBLAS from here on (sim/base/threads.h) */
+int model_opts_parse_threads(const char *s, void *dst, ns_err *e);
 /* "ones" or "random:<S>" */
 void model_opts_gamma_name(const model_opts *o, char *buf, size_t n);
 

@@ -6,6 +6,7 @@
 #include "sim/base/progress.h"
 #include "norms/registry.h"
 #include "sim/stats/spectrum.h"
+#include "sim/base/threads.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,31 +216,49 @@ static const double *resid_writer(const ns_model *m, int l)
     return n[2];
 }
 
-/* per boundary l: sigma_min = sqrt(lambda_min(scatter)), lambda_min / lambda_max, and the
+/* boundary l: sigma_min = sqrt(lambda_min(scatter)), lambda_min / lambda_max, and the
  * bottom eigenvector's |cos| with the kernel of the norm that writes resid.<l> (C5) */
-static int residual_sigmas(const ns_model *m, const tap_covs *tc, double *A, double *w,
-                           diag_report *r, ns_err *e)
+static int residual_facts(const ns_model *m, const cov_acc *c, int l, double *A, double *w,
+                          diag_report *r, ns_err *e)
 {
-    const int d = m->cfg.d;
-    for (int l = 0; l <= m->cfg.layers; l++) {
-        cov_matrix(&tc->cov[l], A);
-        int rc = sym_eigen(d, A, w, 1, e);
-        if (rc)
-            return rc;
-        double lam = w[0] > 0.0 ? w[0] : 0.0;
-        r->sigma_min[l] = sqrt(lam * (double)tc->cov[l].n);
-        r->resid_lam_rel[l] = w[d - 1] > 0.0 ? w[0] / w[d - 1] : NAN;
-        r->resid_kcos[l] = NAN;
-        const double *writer = resid_writer(m, l);
-        double *P = NULL;
-        int k = writer ? norm_kernel_basis(m->norm, &m->ncfg, writer, d, &P, e) : 0;
-        if (k < 0)
-            return e->code;
-        if (k > 0)
-            r->resid_kcos[l] = span_cos(d, k, P, A); /* A's first row: lambda_min's vector */
-        free(P);
-    }
+    const int d = c->d;
+    cov_matrix(c, A);
+    int rc = sym_eigen(d, A, w, 1, e);
+    if (rc)
+        return rc;
+    r->sigma_min[l] = sqrt((w[0] > 0.0 ? w[0] : 0.0) * (double)c->n);
+    r->resid_lam_rel[l] = w[d - 1] > 0.0 ? w[0] / w[d - 1] : NAN;
+    r->resid_kcos[l] = NAN;
+    const double *writer = resid_writer(m, l);
+    double *P = NULL;
+    int k = writer ? norm_kernel_basis(m->norm, &m->ncfg, writer, d, &P, e) : 0;
+    if (k < 0)
+        return e->code;
+    if (k > 0)
+        r->resid_kcos[l] = span_cos(d, k, P, A); /* A's first row: lambda_min's vector */
+    free(P);
     return NS_OK;
+}
+
+/* The eigensolves of diag_run side by side (ns_par_jobs): job 0 the final tap's (with
+ * vectors, the longest: A_fin holds its matrix, eig_fin gets the values), jobs 1..L+1 the
+ * residual taps' facts, each thread on its own scratch (A, w: one d x d and one d per
+ * thread). Each result is one single-threaded eigensolve's: no bit depends on the count. */
+typedef struct {
+    const ns_model *m;
+    const tap_covs *tc;
+    int d;
+    double *A_fin, *eig_fin, *A, *w;
+    diag_report *r;
+} eig_jobs;
+
+static int eig_job(void *ctx, int j, int thread, ns_err *e)
+{
+    const eig_jobs *x = ctx;
+    const size_t d = (size_t)x->d, me = (size_t)thread;
+    if (j == 0)
+        return sym_eigen(x->d, x->A_fin, x->eig_fin, 1, e);
+    return residual_facts(x->m, &x->tc->cov[j - 1], j - 1, x->A + me * d * d, x->w + me * d, x->r, e);
 }
 
 double diag_log_spread(const double *w, int n, double shift)
@@ -336,41 +355,86 @@ static void set_warning(diag_report *r)
                  r->dead, k);
 }
 
-int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, diag_report *r,
-                 ns_err *e)
+/* r's header for a measure of cov; r->eig allocated */
+static int measure_begin(const cov_acc *cov, int k, double threshold, diag_report *r, ns_err *e)
 {
-    const int d = cov->d;
-    r->d = d;
+    r->d = cov->d;
     r->tokens = cov->n;
     r->threshold = threshold;
     r->predicted_k = k;
-    if (!r->eig && !(r->eig = malloc(sizeof(double) * (size_t)d)))
+    if (!r->eig && !(r->eig = malloc(sizeof(double) * (size_t)cov->d)))
         return ns_fail(e, NS_ERUN, "out of memory");
-    double *C = malloc(sizeof(double) * (size_t)d * d), *A = malloc(sizeof(double) * (size_t)d * d);
-    int rc = C && A ? NS_OK : ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
-    if (!rc) {
-        cov_matrix(cov, C);
-        memcpy(A, C, sizeof(double) * (size_t)d * d);
-        rc = sym_eigen(d, A, r->eig, 1, e);
-    }
-    if (!rc) {
-        r->lam_min = r->eig[0];
-        r->lam_2 = d > 1 ? r->eig[1] : NAN;
-        r->lam_max = r->eig[d - 1];
-        r->dead = count_below(d, r->eig, threshold * r->lam_max);
-        r->cos = r->cos_ones = r->rayleigh_rel = NAN;
-        if (k > 0 && k <= d && r->lam_max > 0.0)
-            rc = match_predicted(r, C, A, P, k, e);
-        if (!r->bottom && !(r->bottom = malloc(sizeof(double) * (size_t)d)))
-            rc = ns_fail(e, NS_ERUN, "out of memory");
-        else
-            memcpy(r->bottom, A, sizeof(double) * (size_t)d); /* eigenvector of lambda_min */
-    }
+    return NS_OK;
+}
+
+/* the rest of a measure once C's eigenvalues are in r->eig and its vectors in A */
+static int measure_solved(const double *C, const double *A, const double *P, int k,
+                          diag_report *r, ns_err *e)
+{
+    const int d = r->d;
+    int rc = NS_OK;
+    r->lam_min = r->eig[0];
+    r->lam_2 = d > 1 ? r->eig[1] : NAN;
+    r->lam_max = r->eig[d - 1];
+    r->dead = count_below(d, r->eig, r->threshold * r->lam_max);
+    r->cos = r->cos_ones = r->rayleigh_rel = NAN;
+    if (k > 0 && k <= d && r->lam_max > 0.0)
+        rc = match_predicted(r, C, A, P, k, e);
+    if (!r->bottom && !(r->bottom = malloc(sizeof(double) * (size_t)d)))
+        rc = ns_fail(e, NS_ERUN, "out of memory");
+    else
+        memcpy(r->bottom, A, sizeof(double) * (size_t)d); /* eigenvector of lambda_min */
     r->verdict = k < 0 ? VERDICT_NO_PREDICTION
-                       : diag_verdict(k, r->rayleigh_rel, r->dead, threshold, r->tokens, d);
+                       : diag_verdict(k, r->rayleigh_rel, r->dead, r->threshold, r->tokens, d);
     set_warning(r);
+    return rc;
+}
+
+/* C = cov's matrix, A a copy (to be overwritten by the eigenvectors): malloc'd pair */
+static int measure_matrices(const cov_acc *cov, double **C, double **A, ns_err *e)
+{
+    const size_t dd = (size_t)cov->d * cov->d;
+    *C = malloc(sizeof(double) * dd);
+    *A = malloc(sizeof(double) * dd);
+    if (!*C || !*A)
+        return ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", cov->d, cov->d);
+    cov_matrix(cov, *C);
+    memcpy(*A, *C, sizeof(double) * dd);
+    return NS_OK;
+}
+
+int diag_measure(const cov_acc *cov, const double *P, int k, double threshold, diag_report *r,
+                 ns_err *e)
+{
+    double *C = NULL, *A = NULL;
+    int rc = measure_begin(cov, k, threshold, r, e);
+    rc = rc ? rc : measure_matrices(cov, &C, &A, e);
+    rc = rc ? rc : sym_eigen(cov->d, A, r->eig, 1, e);
+    rc = rc ? rc : measure_solved(C, A, P, k, r, e);
     free(C);
     free(A);
+    return rc;
+}
+
+/* the measure of the final tap (job 0) and the residual sigmas, eigensolves side by side */
+static int measure_all(const ns_model *m, const tap_covs *tc, int L, const double *P, int k,
+                       double threshold, diag_report *r, ns_err *e)
+{
+    const int d = r->d, nt = ns_threads();
+    const cov_acc *fin = &tc->cov[L + 1];
+    eig_jobs x = {m, tc, d, NULL, NULL, malloc(sizeof(double) * (size_t)nt * d * d),
+                  malloc(sizeof(double) * (size_t)nt * d), r};
+    double *C = NULL;
+    int rc = x.A && x.w ? NS_OK : ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
+    rc = rc ? rc : measure_begin(fin, k, threshold, r, e);
+    rc = rc ? rc : measure_matrices(fin, &C, &x.A_fin, e);
+    x.eig_fin = r->eig;
+    rc = rc ? rc : ns_par_jobs(L + 2, eig_job, &x, e);
+    rc = rc ? rc : measure_solved(C, x.A_fin, P, k, r, e);
+    free(x.A);
+    free(x.w);
+    free(C);
+    free(x.A_fin);
     return rc;
 }
 
@@ -386,39 +450,34 @@ int diag_run(const ns_model *m, const diag_opts *o, diag_report *r, ns_err *e)
     if (rc)
         return rc;
     tc.also = o->also;
-    r->eig = malloc(sizeof(double) * (size_t)d);
     r->sigma_min = malloc(sizeof(double) * (size_t)(L + 1));
     r->resid_lam_rel = malloc(sizeof(double) * (size_t)(L + 1));
     r->resid_kcos = malloc(sizeof(double) * (size_t)(L + 1));
     double gs[3];
     diag_gain_spread(m, gs);
     r->g_logstd = gs[2];
-    double *A = malloc(sizeof(double) * (size_t)d * d), *P = NULL;
+    double *P = NULL;
     int k = 0;
-    if (!r->eig || !r->sigma_min || !r->resid_lam_rel || !r->resid_kcos || !A)
-        rc = ns_fail(e, NS_ERUN, "out of memory for %d x %d matrices", d, d);
+    if (!r->sigma_min || !r->resid_lam_rel || !r->resid_kcos)
+        rc = ns_fail(e, NS_ERUN, "out of memory");
     if (!rc)
         rc = stream_batches(m, o, &tc, &r->tokens, e);
     for (int l = 0; !rc && o->dist && l < tc.n; l++) /* every tap merged on rank 0, in rank order */
         rc = cov_reduce(&tc.cov[l], o->dist, e);
     if (!rc && o->dist && o->dist->rank > 0) { /* rank 0 measures and reports */
         diag_report_free(r);
-        free(A);
         tap_covs_free(&tc);
         return NS_OK;
     }
     if (!rc)
-        rc = residual_sigmas(m, &tc, A, r->eig, r, e);
-    if (!rc)
         rc = (k = norm_kernel_basis(m->norm, &m->ncfg, m->norm_final, d, &P, e)) < 0 ? e->code : NS_OK;
     if (!rc)
-        rc = diag_measure(&tc.cov[L + 1], P, k, o->threshold, r, e);
+        rc = measure_all(m, &tc, L, P, k, o->threshold, r, e);
     if (!rc && k > 0) { /* keep the first predicted vector; P's other rows are not needed */
         r->predicted = P;
         P = NULL;
     }
     free(P);
-    free(A);
     tap_covs_free(&tc);
     if (rc)
         diag_report_free(r);

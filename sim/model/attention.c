@@ -1,5 +1,6 @@
 /* attention.c - scores through cblas, masks and position biases, softmax, weighted sum. */
 #include "sim/model/attention.h"
+#include "sim/base/threads.h"
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -38,34 +39,52 @@ static void softmax_masked(double *s, const attn_spec *a)
     }
 }
 
+/* threads for `items` independent heads (or groups) of `work` flops in all: at most the
+ * scratch slots when they share scratch; BLAS goes single-threaded while they run */
+static int head_threads(const attn_spec *a, int items, long work, int scratch)
+{
+    int nt = ns_par_threads(work), slots = a->slots > 0 ? a->slots : 1;
+    nt = scratch && nt > slots ? slots : nt;
+    return nt < items ? nt : items;
+}
+
+/* head h: P = softmax(mask(scale q k^T + bias)); out_h = P v */
+static void head_forward(double *out, const double *qkv, double *P, int h, const attn_spec *a)
+{
+    const int hd = a->hd, q_dim = a->heads * hd, kv_dim = a->kv_heads * hd;
+    const int ld = q_dim + 2 * kv_dim, g = h / (a->heads / a->kv_heads);
+    const double *q = qkv + h * hd, *k = qkv + q_dim + g * hd, *v = qkv + q_dim + kv_dim + g * hd;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->T, a->T, hd, a->scale, q, ld, k,
+                ld, 0.0, P, a->T);
+    add_position_bias(P, a, h);
+    softmax_masked(P, a);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->T, hd, a->T, 1.0, P, a->T,
+                v, ld, 0.0, out + h * hd, q_dim);
+}
+
 void attention_forward(double *out, const double *qkv, double *probs, long probs_head,
                        const attn_spec *a)
 {
-    const int hd = a->hd, q_dim = a->heads * hd, kv_dim = a->kv_heads * hd;
-    const int ld = q_dim + 2 * kv_dim, group = a->heads / a->kv_heads;
-    for (int h = 0; h < a->heads; h++) {
-        int g = h / group;
-        const double *q = qkv + h * hd, *k = qkv + q_dim + g * hd, *v = qkv + q_dim + kv_dim + g * hd;
-        double *P = probs + h * probs_head;
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->T, a->T, hd, a->scale, q, ld, k,
-                    ld, 0.0, P, a->T);
-        add_position_bias(P, a, h);
-        softmax_masked(P, a);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->T, hd, a->T, 1.0, P, a->T,
-                    v, ld, 0.0, out + h * hd, q_dim);
-    }
+    const int nt = head_threads(a, a->heads, 4L * a->heads * a->T * a->T * a->hd, probs_head == 0);
+    const long TT = (long)a->T * a->T;
+    const int saved = nt > 1 ? ns_blas_serial_begin() : 0;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int h = 0; h < a->heads; h++)
+        head_forward(out, qkv, probs_head ? probs + h * probs_head : probs + ns_thread_id() * TT,
+                     h, a);
+    if (nt > 1)
+        ns_blas_serial_end(saved);
 }
 
 /* O = P V, P = softmax(S): dP = dO V^T; dV += P^T dO; dS = P (dP - rowsum(dP P));
  * dQ = scale dS K; dK += scale dS^T Q; d rel_bias[bucket(j - i), h] += dS_ij */
-void attention_backward(double *dqkv, const double *dout, const double *qkv, const double *probs,
-                        long probs_head, double *dS, double *drel_bias, const attn_spec *a)
+/* the heads of kv group g, in order (they add into the group's dk, dv) */
+static void group_backward(double *dqkv, const double *dout, const double *qkv, const double *probs,
+                           long probs_head, double *dS, double *drel_bias, int g, const attn_spec *a)
 {
     const int T = a->T, hd = a->hd, q_dim = a->heads * hd, kv_dim = a->kv_heads * hd;
     const int ld = q_dim + 2 * kv_dim, group = a->heads / a->kv_heads;
-    memset(dqkv, 0, sizeof(double) * (size_t)T * ld);
-    for (int h = 0; h < a->heads; h++) {
-        int g = h / group;
+    for (int h = g * group; h < (g + 1) * group; h++) {
         const double *q = qkv + h * hd, *k = qkv + q_dim + g * hd, *v = qkv + q_dim + kv_dim + g * hd;
         const double *P = probs + h * probs_head, *dO = dout + h * hd;
         double *dq = dqkv + h * hd, *dk = dqkv + q_dim + g * hd, *dv = dqkv + q_dim + kv_dim + g * hd;
@@ -88,10 +107,26 @@ void attention_backward(double *dqkv, const double *dout, const double *qkv, con
     }
 }
 
+void attention_backward(double *dqkv, const double *dout, const double *qkv, const double *probs,
+                        long probs_head, double *dS, double *drel_bias, const attn_spec *a)
+{
+    const int T = a->T, ld = (a->heads + 2 * a->kv_heads) * a->hd;
+    const long TT = (long)T * T;
+    memset(dqkv, 0, sizeof(double) * (size_t)T * ld);
+    const int nt = head_threads(a, a->kv_heads, 8L * a->heads * TT * a->hd, 1);
+    const int saved = nt > 1 ? ns_blas_serial_begin() : 0;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int g = 0; g < a->kv_heads; g++)
+        group_backward(dqkv, dout, qkv, probs, probs_head, dS + ns_thread_id() * TT, drel_bias, g, a);
+    if (nt > 1)
+        ns_blas_serial_end(saved);
+}
+
 void rope_forward(double *x, int T, int ld, int col0, int n_heads, int hd, int r,
                   int interleaved, const double *cos_t, const double *sin_t)
 {
     const int half = r / 2;
+    NS_PAR_FOR(4L * T * n_heads * half)
     for (int t = 0; t < T; t++)
         for (int h = 0; h < n_heads; h++) {
             double *v = x + (size_t)t * ld + col0 + h * hd;
@@ -110,6 +145,7 @@ void rope_backward(double *dx, int T, int ld, int col0, int n_heads, int hd, int
                    int interleaved, const double *cos_t, const double *sin_t)
 {
     const int half = r / 2;
+    NS_PAR_FOR(4L * T * n_heads * half)
     for (int t = 0; t < T; t++)
         for (int h = 0; h < n_heads; h++) {
             double *v = dx + (size_t)t * ld + col0 + h * hd;

@@ -15,15 +15,18 @@ typedef struct {
     const double *rel_bias;  /* (buckets, heads): scores += rel_bias[bucket(j - i), h]; or NULL */
     const int *t5_bucket;    /* bucket of r = j - i at index r + seq - 1 */
     int seq;                 /* the model's context length (centre of t5_bucket) */
+    int slots;               /* (T, T) scratch slots at probs (probs_head = 0) and at
+                                dscores: heads run on up to this many threads (0: 1) */
 } attn_spec;
 
 /* qkv: (T, q_dim + 2 kv_dim) rows [q | k | v]; out: (T, q_dim). The probabilities of head
- * h go to probs + h * probs_head ((T, T); probs_head = 0 reuses one scratch). */
+ * h go to probs + h * probs_head ((T, T); probs_head = 0 reuses s->slots scratch slots,
+ * one per thread). Heads run in parallel, each with single-threaded BLAS. */
 void attention_forward(double *out, const double *qkv, double *probs, long probs_head,
                        const attn_spec *s);
 /* From dout (T, q_dim) and the forward's qkv and probs: dqkv (T, q_dim + 2 kv_dim) is
  * written (=); drel_bias (buckets, heads) += when the spec has a relative bias; dscores is
- * (T, T) scratch. */
+ * s->slots (T, T) scratch slots. Key/value groups run in parallel, their heads in order. */
 void attention_backward(double *dqkv, const double *dout, const double *qkv, const double *probs,
                         long probs_head, double *dscores, double *drel_bias, const attn_spec *s);
 

@@ -1,7 +1,11 @@
 /* backward.c - model_backward: the forward's steps in reverse, each step next to the
- * forward step it undoes in name (see forward.c). */
+ * forward step it undoes in name (see forward.c). Loops over tokens run on ns_threads()
+ * threads; sums over tokens keep one order whatever the count (sim/base/threads.h). */
 #include "sim/model/backward.h"
 #include "sim/model/ops.h"
+#include "norms/parallel.h"
+#include "norms/registry.h"
+#include "sim/base/threads.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +15,10 @@ int grads_ws_create(ns_grads_ws *g, const ns_model *m, int max_rows, int max_T, 
     memset(g, 0, sizeof *g);
     const size_t N = (size_t)max_rows, d = (size_t)m->cfg.d, ld = (size_t)(m->q_dim + 2 * m->kv_dim);
     const size_t f = (size_t)m->d_ff, V = (size_t)m->cfg.vocab;
-    size_t total = 7 * N * d + 2 * N * ld + N * (size_t)m->q_dim + 3 * N * f + (size_t)max_T * max_T + N * V;
+    const int slots = ns_threads();
+    const size_t part = norm_backward_scratch(max_rows, norm_param_count(m->norm, m->cfg.d));
+    size_t total = 7 * N * d + 2 * N * ld + N * (size_t)m->q_dim + 3 * N * f +
+                   (size_t)slots * max_T * max_T + N * V + part;
     double *p = malloc(sizeof(double) * total);
     if (!p)
         return ns_fail(e, NS_ERUN, "out of memory for gradients of %d rows", max_rows);
@@ -24,7 +31,9 @@ int grads_ws_create(ns_grads_ws *g, const ns_model *m, int max_rows, int max_T, 
     g->datt = p, p += N * (size_t)m->q_dim;
     g->dpre = p, p += 2 * N * f;
     g->dact = p, p += N * f;
-    g->dS = p, p += (size_t)max_T * max_T;
+    g->dS = p, p += (size_t)slots * max_T * max_T;
+    g->slots = slots;
+    g->norm_part = p, p += part;
     g->dlogits = p;
     return NS_OK;
 }
@@ -41,11 +50,19 @@ static double *G(const ns_model *m, double *grads, const double *p)
     return p ? grads + (p - m->params) : NULL;
 }
 
-/* dx += dN/dx dy; dparams += */
+/* dx += dN/dx dy; dparams += (one per-token call: the q/k/v norms) */
 static void norm_back(const ns_model *m, const norm_cfg *nc, const double *p, const double *x,
                       const double *cache, const double *dy, double *dx, double *grads, int n)
 {
     m->norm->backward(nc, p, x, cache, dy, dx, G(m, grads, p), n);
+}
+
+/* the same over n tokens of width d, in parallel over token blocks */
+static void norm_back_rows(const ns_model *m, ns_grads_ws *g, const double *p, const double *x,
+                           const double *cache, const double *dy, double *dx, double *grads, int n)
+{
+    norm_backward_par(m->norm, &m->ncfg, p, x, cache, dy, dx, G(m, grads, p),
+                      norm_param_count(m->norm, m->ncfg.d), g->norm_part, n);
 }
 
 /* ---- attention branch ---- */
@@ -88,6 +105,7 @@ static void attn_branch_back(const ns_model *m, const ns_block *b, const layer_a
     matmul_backward(g->datt, 0.0, G(m, grads, b->out_w), G(m, grads, b->out_b), dbr, a->att,
                     b->out_w, n, m->q_dim, c->d);
     attn_spec sp = model_attn_spec(m, l, T);
+    sp.slots = g->slots;
     for (int s = 0; s < B; s++)
         attention_backward(g->dqkv + (size_t)s * T * ld, g->datt + (size_t)s * T * m->q_dim,
                            a->qkv + (size_t)s * T * ld, a->probs + s * a->probs_seq, a->probs_head,
@@ -136,23 +154,28 @@ static void sublayer_back(const ns_model *m, const ns_block *b, const layer_acts
     const double *dz = dY;
     if (nm[2]) {
         memset(g->dz, 0, sizeof(double) * nd);
-        norm_back(m, &m->ncfg, nm[2], a->z[s], a->c_after[s], dY, g->dz, grads, n);
+        norm_back_rows(m, g, nm[2], a->z[s], a->c_after[s], dY, g->dz, grads, n);
         dz = g->dz;
     }
     memcpy(dX, dz, sizeof(double) * nd);
     const double *r = nm[1] ? a->p[s] : a->br[s], *dr = dz;
-    if (ls) { /* z = x + ls * r: dls += sum_t dz r; dr = ls dz */
+    if (ls) { /* z = x + ls * r: dls += sum_t dz r (t in order; columns split); dr = ls dz */
         double *dls = G(m, grads, ls);
-        for (long i = 0; i < nd; i++) {
-            dls[i % d] += dz[i] * r[i];
-            g->dr[i] = ls[i % d] * dz[i];
-        }
+        const int chunk = 64, nc = (d + chunk - 1) / chunk;
+        NS_PAR_FOR(2 * nd)
+        for (int c = 0; c < nc; c++)
+            for (int t = 0; t < n; t++)
+                for (int i = c * chunk; i < d && i < (c + 1) * chunk; i++) {
+                    const size_t k = (size_t)t * d + i;
+                    dls[i] += dz[k] * r[k];
+                    g->dr[k] = ls[i] * dz[k];
+                }
         dr = g->dr;
     }
     const double *dbr = dr;
     if (nm[1]) {
         memset(g->dbr, 0, sizeof(double) * nd);
-        norm_back(m, &m->ncfg, nm[1], a->br[s], a->c_post[s], dr, g->dbr, grads, n);
+        norm_back_rows(m, g, nm[1], a->br[s], a->c_post[s], dr, g->dbr, grads, n);
         dbr = g->dbr;
     }
     const double *in = nm[0] ? a->h[s] : x;
@@ -161,7 +184,7 @@ static void sublayer_back(const ns_model *m, const ns_block *b, const layer_acts
     else
         mlp_branch_back(m, b, a, g, in, dbr, g->dh, grads, n);
     if (nm[0])
-        norm_back(m, &m->ncfg, nm[0], x, a->c_pre[s], g->dh, dX, grads, n);
+        norm_back_rows(m, g, nm[0], x, a->c_pre[s], g->dh, dX, grads, n);
     else
         add_into(dX, g->dh, nd);
 }
@@ -177,10 +200,10 @@ static void parallel_back(const ns_model *m, const ns_block *b, const layer_acts
     mlp_branch_back(m, b, a, g, a->h[1], dY, g->dh2, grads, n);
     if (m->cfg.residual == RESID_PARALLEL_SHARED) {
         add_into(g->dh, g->dh2, nd);
-        norm_back(m, &m->ncfg, b->norm_attn, a->x_in, a->c_pre[0], g->dh, dX, grads, n);
+        norm_back_rows(m, g, b->norm_attn, a->x_in, a->c_pre[0], g->dh, dX, grads, n);
     } else {
-        norm_back(m, &m->ncfg, b->norm_attn, a->x_in, a->c_pre[0], g->dh, dX, grads, n);
-        norm_back(m, &m->ncfg, b->norm_mlp, a->x_in, a->c_pre[1], g->dh2, dX, grads, n);
+        norm_back_rows(m, g, b->norm_attn, a->x_in, a->c_pre[0], g->dh, dX, grads, n);
+        norm_back_rows(m, g, b->norm_mlp, a->x_in, a->c_pre[1], g->dh2, dX, grads, n);
     }
 }
 
@@ -221,13 +244,14 @@ static void head_back(const ns_model *m, ns_workspace *w, ns_grads_ws *g, const 
         matmul_backward(g->dh, 0.0, G(m, grads, m->tok_emb), G(m, grads, m->mlm_out_b), dlogits,
                         w->head_in, m->tok_emb, n, d, V);
         memset(g->dh2, 0, sizeof(double) * (size_t)n * d);
-        norm_back(m, &m->ncfg, m->norm_mlm, w->mlm_act, w->c_mlm, g->dh, g->dh2, grads, n);
+        norm_back_rows(m, g, m->norm_mlm, w->mlm_act, w->c_mlm, g->dh, g->dh2, grads, n);
         activation_backward(MLP_GELU_ERF, w->mlm_pre, g->dh2, g->dh, n, d);
         matmul_backward(dy, 0.0, G(m, grads, m->mlm_w), G(m, grads, m->mlm_b), g->dh, y, m->mlm_w, n, d, d);
     } else {
         const long nl = (long)n * V;
         const double *dl = dlogits;
         if (c->logit_softcap > 0.0 || c->logit_scale != 0.0) {
+            NS_PAR_FOR(4 * nl)
             for (long i = 0; i < nl; i++) { /* logits = cap tanh(scale z / cap) */
                 double v = dlogits[i];
                 if (c->logit_softcap > 0.0) {
@@ -240,9 +264,12 @@ static void head_back(const ns_model *m, ns_workspace *w, ns_grads_ws *g, const 
         }
         const double *W = c->tied ? m->tok_emb : m->head_w;
         matmul_backward(dy, 0.0, G(m, grads, W), G(m, grads, m->head_b), dl, w->head_in, W, n, d, V);
-        if (c->head_scale_rsqrt_d)
-            for (long i = 0; i < (long)n * d; i++)
+        if (c->head_scale_rsqrt_d) {
+            const long nd = (long)n * d;
+            NS_PAR_FOR(nd)
+            for (long i = 0; i < nd; i++)
                 dy[i] /= sqrt((double)d);
+        }
     }
 }
 
@@ -254,7 +281,7 @@ static void embed_back(const ns_model *m, ns_workspace *w, ns_grads_ws *g, const
     const double *de = g->dx;
     if (m->norm_embed) {
         memset(g->dx2, 0, sizeof(double) * (size_t)n * d);
-        norm_back(m, &m->ncfg, m->norm_embed, w->embed, w->c_embed, g->dx, g->dx2, grads, n);
+        norm_back_rows(m, g, m->norm_embed, w->embed, w->c_embed, g->dx, g->dx2, grads, n);
         de = g->dx2;
     }
     if (m->pos_emb) {
@@ -275,12 +302,21 @@ static void embed_back(const ns_model *m, ns_workspace *w, ns_grads_ws *g, const
     }
     const double scale = m->cfg.embed_scale_sqrt_d ? sqrt((double)d) : 1.0;
     double *dtok = G(m, grads, m->tok_emb), *dtype = G(m, grads, m->type_emb);
-    for (int t = 0; t < n; t++) {
-        double *row = dtok + (size_t)in->tok[t] * d;
-        for (int i = 0; i < d; i++)
-            row[i] += scale * de[(size_t)t * d + i];
-        if (dtype)
-            add_into(dtype + (size_t)(in->types ? in->types[t] : 0) * d, de + (size_t)t * d, d);
+    const int chunk = 64, nc = (d + chunk - 1) / chunk;
+    NS_PAR_FOR(2L * n * d) /* columns split; rows (tokens) in order */
+    for (int c = 0; c < nc; c++) {
+        const int i0 = c * chunk, i1 = i0 + chunk < d ? i0 + chunk : d;
+        for (int t = 0; t < n; t++) {
+            double *row = dtok + (size_t)in->tok[t] * d;
+            const double *src = de + (size_t)t * d;
+            for (int i = i0; i < i1; i++)
+                row[i] += scale * src[i];
+            if (dtype) {
+                double *ty = dtype + (size_t)(in->types ? in->types[t] : 0) * d;
+                for (int i = i0; i < i1; i++)
+                    ty[i] += src[i];
+            }
+        }
     }
 }
 
@@ -293,7 +329,7 @@ void model_backward(const ns_model *m, ns_workspace *w, ns_grads_ws *g, const ns
     head_back(m, w, g, y, logits, dlogits, dy, grads, in->B, in->T);
     if (m->cfg.final_norm) {
         memset(g->dx, 0, sizeof(double) * (size_t)n * d);
-        norm_back(m, &m->ncfg, m->norm_final, xL, w->c_final, dy, g->dx, grads, n);
+        norm_back_rows(m, g, m->norm_final, xL, w->c_final, dy, g->dx, grads, n);
     }
     for (int l = L - 1; l >= 0; l--)
         block_back(m, w, g, l, grads, in->B, in->T);

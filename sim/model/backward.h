@@ -14,7 +14,9 @@ typedef struct {
     double *datt;          /* (rows, q_dim) */
     double *dpre;          /* (rows, d_ff or 2 d_ff) */
     double *dact;          /* (rows, d_ff) */
-    double *dS;            /* (T, T) */
+    double *dS;            /* slots x (T, T), one per thread */
+    int slots;             /* the thread count at creation */
+    double *norm_part;     /* per-token-block norm parameter gradients (norms/parallel.h) */
     double *dlogits;       /* (rows, vocab) scratch for the head's nonlinearities */
     void *alloc;
 } ns_grads_ws;

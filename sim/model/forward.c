@@ -2,10 +2,13 @@
  * Storage precision: with m->prec != f64, the output of every op is rounded to it
  * (embeddings, every norm, every linear, q/k/v after their norms and RoPE, the attention
  * output, the activation, the residual stream after each add, the logits); inside an op
- * everything is double. */
+ * everything is double. Every loop over tokens runs on ns_threads() threads, exact per
+ * token (sim/base/threads.h). */
 #include "sim/model/forward.h"
 #include "sim/model/attention.h"
 #include "sim/model/ops.h"
+#include "norms/parallel.h"
+#include "sim/base/threads.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +104,7 @@ static void plan(const ns_model *m, ns_workspace *w, bump *b, int train)
     if (!train) { /* layers alternate between two stream buffers */
         w->stream[0] = w->layers[0].x_out;
         w->stream[1] = take(b, N * d);
-        w->scores = take(b, (size_t)T * T);
+        w->scores = take(b, (size_t)w->slots * T * T); /* one (T, T) per thread */
         w->layers[0].probs = w->scores;
     }
     w->y = c->final_norm ? take(b, N * d) : NULL;
@@ -124,6 +127,7 @@ static int workspace_make(ns_workspace *w, const ns_model *m, int max_rows, int 
     w->max_rows = max_rows;
     w->max_T = max_T;
     w->train = train;
+    w->slots = train ? 1 : ns_threads();
     w->layers = calloc((size_t)(train ? m->cfg.layers : 1), sizeof *w->layers);
     bump b = {NULL, 0};
     if (w->layers)
@@ -181,7 +185,7 @@ static void round_to(const ns_model *m, double *x, long n)
 static void norm_apply(const ns_model *m, const double *p, const double *x, double *y,
                        double *cache, int n, const tap_sink *sink, int l, const char *name)
 {
-    m->norm->forward(&m->ncfg, p, x, y, cache, n);
+    norm_forward_par(m->norm, &m->ncfg, p, x, y, cache, n);
     round_to(m, y, (long)n * m->cfg.d);
     if (l >= 0)
         tap_emitf(sink, y, n, m->cfg.d, "block.%d.%s.out", l, name);
@@ -226,7 +230,7 @@ attn_spec model_attn_spec(const ns_model *m, int l, int T)
     const ns_config *c = &m->cfg;
     attn_spec a = {T, c->heads, m->kv_heads, m->hd, c->causal, config_window(c, l),
                    c->attn_scale > 0 ? c->attn_scale : 1.0 / sqrt((double)m->hd),
-                   m->alibi, m->rel_bias, m->t5_bucket, c->seq};
+                   m->alibi, m->rel_bias, m->t5_bucket, c->seq, 1};
     return a;
 }
 
@@ -250,6 +254,7 @@ static void attn_branch(const ns_model *m, const ns_block *b, ns_workspace *w, l
     }
     round_to(m, a->qkv, (long)n * ld);
     attn_spec sp = model_attn_spec(m, l, T);
+    sp.slots = w->slots;
     for (int s = 0; s < B; s++)
         attention_forward(a->att + (size_t)s * T * m->q_dim, a->qkv + (size_t)s * T * ld,
                           a->probs + s * a->probs_seq, a->probs_head, &sp);
@@ -266,8 +271,8 @@ static void mlp_branch(const ns_model *m, const ns_block *b, ns_workspace *w, la
     const int n = B * T, f = m->d_ff;
     (void)w;
     (void)l;
-    matmul_forward(a->mlp_pre, in, b->up_w, b->up_b, n, c->d, config_gated(c) ? 2 * f : f, 0.0);
-    activation_forward(c->mlp, a->mlp_pre, a->mlp_act, n, f);
+    matmul_forward(a->mlp_pre, in, b->up_w, NULL, n, c->d, config_gated(c) ? 2 * f : f, 0.0);
+    bias_activation_forward(c->mlp, a->mlp_pre, b->up_b, a->mlp_act, n, f);
     round_to(m, a->mlp_act, (long)n * f);
     matmul_forward(out, a->mlp_act, b->down_w, b->down_b, n, f, c->d, 0.0);
     round_to(m, out, (long)n * c->d);
@@ -314,8 +319,12 @@ static void sublayer(const ns_model *m, const ns_block *b, ns_workspace *w, laye
         r = a->p[s];
     }
     double *z = nm[2] ? a->z[s] : x_next;
-    for (long i = 0; i < (long)n * d; i++)
-        z[i] = x[i] + (ls ? ls[i % d] : 1.0) * r[i];
+    NS_PAR_FOR((long)n * d)
+    for (int t = 0; t < n; t++)
+        for (int i = 0; i < d; i++) {
+            const size_t k = (size_t)t * d + i;
+            z[k] = x[k] + (ls ? ls[i] : 1.0) * r[k];
+        }
     round_to(m, z, (long)n * d);
     if (nm[2])
         norm_apply(m, nm[2], z, x_next, a->c_after[s], n, sink, l, norm_tap_name(m, s, 2));
@@ -331,7 +340,9 @@ static void parallel_block(const ns_model *m, const ns_block *b, ns_workspace *w
         norm_apply(m, b->norm_mlp, a->x_in, a->h[1], a->c_pre[1], n, sink, l, "norm_mlp");
     attn_branch(m, b, w, a, l, a->h[0], a->br[0], B, T);
     mlp_branch(m, b, w, a, l, a->h[1], a->br[1], B, T);
-    for (long i = 0; i < (long)n * d; i++)
+    const long nd = (long)n * d;
+    NS_PAR_FOR(nd)
+    for (long i = 0; i < nd; i++)
         a->x_out[i] = a->x_in[i] + a->br[0][i] + a->br[1][i];
     round_to(m, a->x_out, (long)n * d);
 }
@@ -386,6 +397,7 @@ static void embed_tokens(const ns_model *m, ns_workspace *w, const ns_batch *in)
 {
     const int d = m->cfg.d, n = in->B * in->T;
     const double scale = m->cfg.embed_scale_sqrt_d ? sqrt((double)d) : 1.0;
+    NS_PAR_FOR((long)n * d)
     for (int t = 0; t < n; t++) {
         const double *e = m->tok_emb + (size_t)in->tok[t] * d;
         double *x = w->embed + (size_t)t * d;
@@ -440,16 +452,21 @@ static void head_forward(const ns_model *m, ns_workspace *w, const double *y, in
         matmul_forward(logits, w->head_in, m->tok_emb, m->mlm_out_b, n, d, V, 0.0);
     } else {
         double s = c->head_scale_rsqrt_d ? 1.0 / sqrt((double)d) : 1.0;
-        for (long i = 0; i < (long)n * d; i++)
+        const long nd = (long)n * d, nl = (long)n * V;
+        NS_PAR_FOR(nd)
+        for (long i = 0; i < nd; i++)
             w->head_in[i] = s * y[i];
         matmul_forward(logits, w->head_in, c->tied ? m->tok_emb : m->head_w, m->head_b, n, d, V, 0.0);
-        long nl = (long)n * V;
-        if (c->logit_scale != 0.0)
+        if (c->logit_scale != 0.0) {
+            NS_PAR_FOR(nl)
             for (long i = 0; i < nl; i++)
                 logits[i] *= c->logit_scale;
-        if (c->logit_softcap > 0.0)
+        }
+        if (c->logit_softcap > 0.0) {
+            NS_PAR_FOR(16 * nl)
             for (long i = 0; i < nl; i++)
                 logits[i] = c->logit_softcap * tanh(logits[i] / c->logit_softcap);
+        }
     }
     round_to(m, logits, (long)model_logit_rows(m, B, T) * V);
 }

@@ -55,7 +55,8 @@ typedef struct {
     double *cls;          /* (B, d) CLS rows (image models) */
     double *patches;      /* (rows, patch_dim) */
     double *row;          /* (max(q_dim, d)) scratch for in-place per-row norms */
-    double *scores;       /* (T, T) inference probabilities */
+    double *scores;       /* slots x (T, T) inference probabilities, one per thread */
+    int slots;            /* inference: (T, T) slots at scores (the thread count at creation) */
     void *alloc;          /* every buffer above lives in this one block */
 } ns_workspace;
 

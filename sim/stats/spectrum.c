@@ -1,5 +1,6 @@
 /* spectrum.c - LAPACKE eigensolves, Rayleigh quotients, principal angles. */
 #include "sim/stats/spectrum.h"
+#include "sim/base/threads.h"
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -8,8 +9,12 @@
 int sym_eigen(int d, double *A, double *w, int vectors, ns_err *e)
 {
     /* A is symmetric, so its column-major reading is itself; eigenvectors come back as
-     * columns in column-major order, i.e. contiguous rows of A as seen from C. */
+     * columns in column-major order, i.e. contiguous rows of A as seen from C. BLAS runs
+     * single-threaded inside: dsyevd's result depends on BLAS's thread count, this one
+     * must not (callers run several eigensolves in parallel instead). */
+    int saved = ns_blas_serial_begin();
     lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'U', d, A, d, w);
+    ns_blas_serial_end(saved);
     if (info != 0)
         return ns_fail(e, NS_ERUN, "eigensolver (dsyevd) failed to converge (info %d)", (int)info);
     return NS_OK;

@@ -1,5 +1,7 @@
-/* optim.c - AdamW (Loshchilov & Hutter), schedule, clipping. */
+/* optim.c - AdamW (Loshchilov & Hutter), schedule, clipping. The AdamW update is
+ * elementwise, so it runs on ns_threads() threads with the same bits as on one. */
 #include "sim/train/optim.h"
+#include "sim/base/threads.h"
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -58,7 +60,9 @@ void adamw_step(adamw *o, const optim_cfg *c, double *p, const double *g, double
     o->step++;
     const double b1 = c->beta1, b2 = c->beta2;
     const double c1 = 1.0 - pow(b1, (double)o->step), c2 = 1.0 - pow(b2, (double)o->step);
-    for (size_t i = 0; i < o->n; i++) {
+    const long n = (long)o->n;
+    NS_PAR_FOR(8 * n)
+    for (long i = 0; i < n; i++) {
         o->m[i] = b1 * o->m[i] + (1.0 - b1) * g[i];
         o->v[i] = b2 * o->v[i] + (1.0 - b2) * g[i] * g[i];
         double mhat = o->m[i] / c1, vhat = o->v[i] / c2;

@@ -103,7 +103,7 @@ static void test_masks(void)
         for (int window = 0; window <= 3; window += 3) {
             if (window && !causal)
                 continue;
-            attn_spec a = {T, H, KV, hd, causal, window, 0.5, NULL, NULL, NULL, T};
+            attn_spec a = {T, H, KV, hd, causal, window, 0.5, NULL, NULL, NULL, T, 1};
             attention_forward(out, qkv, scores, 0, &a);
             for (int j = 0; j < T; j++) { /* perturb v of key j: which rows change? */
                 double keep = qkv[j * ld + (H + KV) * hd];
@@ -123,7 +123,7 @@ static void test_masks(void)
     memcpy(q1, qkv, sizeof q1);
     for (int t = 0; t < T; t++)
         memcpy(q1 + t * ld + hd, q1 + t * ld, sizeof(double) * hd);
-    attn_spec a = {T, H, KV, hd, 1, 0, 0.5, NULL, NULL, NULL, T};
+    attn_spec a = {T, H, KV, hd, 1, 0, 0.5, NULL, NULL, NULL, T, 1};
     attention_forward(out, q1, scores, 0, &a);
     int same = 1;
     for (int t = 0; t < T; t++)
