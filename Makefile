@@ -128,7 +128,7 @@ FUZZ_CC      = clang
 FUZZ_TIME   ?= 60
 FUZZ_CFLAGS  = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fno-omit-frame-pointer
 FUZZ_SAN     = address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS = safetensors index npy normscan gguf
+FUZZ_TARGETS = safetensors index npy normscan gguf hfconfig
 FUZZ_OBJ     = $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 
 $(B)/fuzz/obj/%.o: %.c

@@ -20,6 +20,9 @@
 #define LLVMFuzzerTestOneInput fuzz_gguf_one
 #include "tests/fuzz/fuzz_gguf.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_hfconfig_one
+#include "tests/fuzz/fuzz_hfconfig.c"
+#undef LLVMFuzzerTestOneInput
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +59,8 @@ static unsigned char *slurp(const char *path, size_t *n)
 /* the parser's own verdict on one corpus file */
 static int parses(const char *target, const unsigned char *data, size_t n, ns_err *e)
 {
+    if (strcmp(target, "hfconfig") == 0)
+        return hfconfig_import(data, n, e);
     if (strcmp(target, "index") == 0) {
         st_index ix;
         int rc = st_index_parse((const char *)data, n, &ix, e);
@@ -122,9 +127,10 @@ static int replay(const char *base, const char *kind, const char *target, fuzz_f
 int main(void)
 {
     const char *base = getenv("NS_FUZZ_DIR") ? getenv("NS_FUZZ_DIR") : "tests/fuzz";
-    const char *targets[] = {"safetensors", "index", "npy", "normscan", "gguf"};
-    fuzz_fn fns[] = {fuzz_safetensors_one, fuzz_index_one, fuzz_npy_one, fuzz_normscan_one, fuzz_gguf_one};
-    for (int t = 0; t < 5; t++) {
+    const char *targets[] = {"safetensors", "index", "npy", "normscan", "gguf", "hfconfig"};
+    fuzz_fn fns[] = {fuzz_safetensors_one, fuzz_index_one, fuzz_npy_one, fuzz_normscan_one, fuzz_gguf_one,
+                     fuzz_hfconfig_one};
+    for (int t = 0; t < (int)(sizeof targets / sizeof targets[0]); t++) {
         int c = replay(base, "corpus", targets[t], fns[t]);
         CHECK(c > 0, "%s/corpus/%s: no files replayed (run from the repository root)", base, targets[t]);
         int r = replay(base, "regressions", targets[t], fns[t]);
