@@ -159,8 +159,12 @@ static int apply_key(const hf_ctx *x, const cfg_key *k, const sizes *z, ns_confi
     case F_FRAC: c->rope_frac = v; break;
     case F_SOFTCAP: c->logit_softcap = v; break;
     case F_LOGIT_SCALE: c->logit_scale = v; break;
-    case F_BUCKETS: c->t5_buckets = (int)v; break;
-    case F_MAX_DISTANCE: c->t5_max_distance = (int)v; break;
+    case F_BUCKETS:
+    case F_MAX_DISTANCE:
+        if (!(v >= 1 && v <= 1e6) || v != floor(v))
+            return ns_fail(e, NS_EUSAGE, "config.json: %s = %g is not a whole number in [1, 1e6]", k->key, v);
+        *(k->field == F_BUCKETS ? &c->t5_buckets : &c->t5_max_distance) = (int)v;
+        break;
     case F_TYPES: return cfg_agrees(x->cfg, k->key, (uint64_t)c->token_types, "token-type rows", e);
     case F_CHANNELS: return cfg_agrees(x->cfg, k->key, (uint64_t)c->channels, "patch weight dim 1", e);
     case F_PATCH: return cfg_agrees(x->cfg, k->key, (uint64_t)c->patch, "patch weight dim 2", e);

@@ -241,6 +241,11 @@ int config_validate(const ns_config *c, ns_err *e)
         check_range(e, "--seq", c->seq, 1, LIMIT_SEQ) || check_range(e, "--vocab", c->vocab, 1, LIMIT_VOCAB) ||
         check_range(e, "--d-ff", c->d_ff, 0, 16L * LIMIT_D) || check_range(e, "--window", c->window, 0, LIMIT_SEQ))
         return e ? e->code : NS_EUSAGE;
+    /* T5 buckets: half exact, half log-spaced up to max_distance (at least one of each) */
+    if (c->pos == POS_T5_BIAS && (check_range(e, "t5 relative-position buckets", c->t5_buckets, 4, 4096) ||
+                                  check_range(e, "t5 max distance", c->t5_max_distance, c->t5_buckets / 4 + 1,
+                                              LIMIT_SEQ)))
+        return e ? e->code : NS_EUSAGE;
     int rc = check_shapes(c, e);
     if (rc)
         return rc;
