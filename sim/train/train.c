@@ -288,6 +288,9 @@ static int stop_interrupted(trainer *t, long step, int saved, ns_err *e)
     int rc = saved ? NS_OK : save_checkpoint(t, step, e);
     if (rc)
         return rc;
+    if (step == t->o->steps)
+        return ns_fail(e, NS_EINTR, "interrupted after the last step (%ld): %s/checkpoint.safetensors holds "
+                       "the finished run (its summary was not printed)", step, t->o->out);
     return ns_fail(e, NS_EINTR, "interrupted after step %ld of %ld: %s/checkpoint.safetensors holds it; "
                    "continue with --resume %s and the same options", step, t->o->steps, t->o->out, t->o->out);
 }

@@ -24,7 +24,6 @@ start=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 [ "$rc" -eq 0 ] && ok || bad "demo exit $rc: $(tail -3 "$tmp/demo.err")"
 echo "demo ran in ${secs}s"
-awk -v s="$secs" 'BEGIN { exit !(s < 60) }' && ok || bad "demo took ${secs}s (limit 60)"
 [ "$(grep -c '^== Step [1-6] of 6: ' "$tmp/demo.out")" -eq 6 ] && grep -q '^== Recap (seed 1) ==' "$tmp/demo.out" \
     && ok || bad "the demo's six steps and its recap"
 

@@ -108,12 +108,12 @@ for pat in '^a\. the norm alone' '^b\. in models' '^c\. after a short training r
 done
 grep -q '!!' "$tmp/out" && bad "groupnorm:4 table marks a disagreement" || ok
 
-# ---- --all: one row per registered scheme, within the time budget ----
+# ---- --all: one row per registered scheme (its time is printed, not asserted: the machines
+# are shared, and speed is measured in bench/) ----
 start=$(date +%s)
 run "$NS" screen --all --format csv
-secs=$(( $(date +%s) - start ))
+echo "screen --all took $(( $(date +%s) - start )) s"
 [ "$rc" -eq 0 ] && ok || bad "--all exit $rc: $(cat "$tmp/err")"
-[ "$secs" -le 90 ] && ok || bad "--all took ${secs}s (budget about a minute)"
 n_norms=$("$NS" norms | grep -c '^[a-z]')
 [ "$(($(wc -l <"$tmp/out") - 1))" -eq "$n_norms" ] && ok || bad "--all: $(($(wc -l <"$tmp/out") - 1)) rows for $n_norms schemes"
 run "$NS" screen --all --archs none
