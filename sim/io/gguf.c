@@ -290,14 +290,11 @@ int gguf_open_stream(st_file *f, FILE *stream, const char *name, ns_err *e)
     memset(f, 0, sizeof *f);
     f->f = stream;
     ns_err inner = {0};
-    off_t size = 0;
     int rc = (f->path = strdup(name)) ? NS_OK : ns_fail(&inner, NS_ERUN, "out of memory");
-    if (!rc && (fseeko(stream, 0, SEEK_END) != 0 || (size = ftello(stream)) < 0 || fseeko(stream, 0, SEEK_SET) != 0))
+    if (!rc && file_size(stream, &f->size) != 0)
         rc = ns_fail(&inner, NS_EUSAGE, "cannot seek: not a regular file");
-    if (!rc) {
-        f->size = (uint64_t)size;
+    if (!rc)
         rc = read_file(f, &inner);
-    }
     if (rc) {
         ns_fail(e, rc, "%s: %s", name, inner.msg);
         st_close(f);

@@ -218,16 +218,6 @@ int npy_parse_header(const unsigned char *buf, size_t len, npy_header *h, ns_err
 
 /* ---- reading ---- */
 
-static int stream_size(FILE *f, uint64_t *size)
-{
-    if (fseeko(f, 0, SEEK_END) != 0)
-        return -1;
-    off_t s = ftello(f);
-    if (s < 0 || fseeko(f, 0, SEEK_SET) != 0)
-        return -1;
-    *size = (uint64_t)s;
-    return 0;
-}
 
 /* a pipe, FIFO or terminal: the header read once, in order (magic, version, length, text);
  * the rows then follow as they come, a short stream is a short read */
@@ -261,7 +251,7 @@ static int open_checked(npy_reader *r, ns_err *e)
     struct stat st;
     if (fstat(fileno(r->f), &st) == 0 && !S_ISREG(st.st_mode))
         return open_unseekable(r, e);
-    if (stream_size(r->f, &size))
+    if (file_size(r->f, &size))
         return ns_fail(e, NS_EUSAGE, "cannot seek: not a regular file");
     size_t want = size < 12 + (uint64_t)NPY_MAX_HEADER ? (size_t)size : 12 + NPY_MAX_HEADER;
     unsigned char *head = malloc(want + 1);

@@ -258,22 +258,12 @@ int st_parse_header(st_file *f, const char *json, size_t len, uint64_t data_len,
 
 /* ---- files ---- */
 
-static int stream_size(FILE *f, uint64_t *size)
-{
-    if (fseeko(f, 0, SEEK_END) != 0)
-        return -1;
-    off_t s = ftello(f);
-    if (s < 0 || fseeko(f, 0, SEEK_SET) != 0)
-        return -1;
-    *size = (uint64_t)s;
-    return 0;
-}
 
 static int open_checked(st_file *f, ns_err *e)
 {
     unsigned char len8[8];
     file_kind k;
-    if (stream_size(f->f, &f->size) || file_kind_of_stream(f->f, &k, e))
+    if (file_size(f->f, &f->size) || file_kind_of_stream(f->f, &k, e))
         return ns_fail(e, NS_EUSAGE, "cannot seek: not a regular file");
     if (k != FK_SAFETENSORS && k != FK_OTHER) /* other: say below what is wrong with it */
         return ns_fail(e, NS_EUSAGE, "this is %s, not a safetensors file", file_kind_name(k));
